@@ -1,0 +1,6 @@
+/** The registry of sub-commands, in the order `tilelab --help` lists them. */
+import type { Command } from 'commander'
+
+export type RegisterCommand = (program: Command) => void
+
+export const COMMANDS: RegisterCommand[] = []
