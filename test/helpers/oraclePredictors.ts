@@ -27,7 +27,8 @@ export function oraclePredictor(
       if (height % inputMultiple !== 0 || width % inputMultiple !== 0)
         throw new Error(`oracle: ${height}×${width} is not a multiple of ${inputMultiple}`)
       if (n < 1 || n > maxBatch) throw new Error(`oracle: batch of ${n} exceeds maxBatch ${maxBatch}`)
-      if (batch.length !== n * height * width) throw new Error(`oracle: ${batch.length} values for ${n}×${height}×${width}`)
+      if (batch.length !== n * height * width)
+        throw new Error(`oracle: ${batch.length} values for ${n}×${height}×${width}`)
       return fn(batch, n, height, width)
     },
     async dispose() {},
@@ -73,7 +74,10 @@ export interface RecordedCall {
 }
 
 /** Wraps a predictor and records every call (batch size, window size, a copy of the input). */
-export function countingPredictor(inner: Predictor, onCall?: (call: RecordedCall, index: number) => void): Predictor & { calls: RecordedCall[] } {
+export function countingPredictor(
+  inner: Predictor,
+  onCall?: (call: RecordedCall, index: number) => void,
+): Predictor & { calls: RecordedCall[] } {
   const calls: RecordedCall[] = []
   return {
     engine: inner.engine,

@@ -94,7 +94,7 @@ export interface Region {
 export function accumulateWindow(
   acc: Float64Array,
   region: Region,
-  prob: Float32Array | Float64Array,
+  prob: Float32Array,
   probOffset: number,
   windowHeight: number,
   windowWidth: number,
@@ -137,8 +137,18 @@ export function weightSumMap(
   weights: Float64Array | null,
 ): Float64Array {
   const sum = new Float64Array(region.height * region.width)
-  const ones = weights ?? new Float64Array(windowHeight * windowWidth).fill(1)
-  for (const [y, x] of origins) accumulateWindow(sum, region, ones, 0, windowHeight, windowWidth, y, x, null)
+  for (const [originY, originX] of origins) {
+    const yStart = Math.max(region.y0, originY)
+    const yEnd = Math.min(region.y0 + region.height, originY + windowHeight)
+    const xStart = Math.max(region.x0, originX)
+    const xEnd = Math.min(region.x0 + region.width, originX + windowWidth)
+    for (let y = yStart; y < yEnd; y++) {
+      for (let x = xStart; x < xEnd; x++) {
+        sum[(y - region.y0) * region.width + (x - region.x0)] +=
+          weights === null ? 1 : weights[(y - originY) * windowWidth + (x - originX)]
+      }
+    }
+  }
   for (let i = 0; i < sum.length; i++) {
     if (!(sum[i] > 0)) {
       const y = region.y0 + Math.floor(i / region.width)

@@ -31,10 +31,11 @@ export function centreCropWindow(height: number, width: number, crop: number = P
     if (!Number.isInteger(v) || v < 1)
       throw new EngineError('E_ARGS', `centreCrop: ${name} must be an integer ≥ 1, received ${v}`)
   }
-  if (!Number.isInteger(crop) || crop < 1 || crop > Math.min(height, width))
+  const max = Math.min(height, width)
+  if (!Number.isInteger(crop) || crop < 1 || crop > max)
     throw new EngineError(
       'E_ARGS',
-      `centreCrop: crop must be an integer in [1, ${Math.min(height, width)}] for a ${height}×${width} slice, received ${crop}`,
+      `centreCrop: crop must be an integer in [1, ${max}] for a ${height}×${width} slice, received ${crop}`,
     )
   return { y0: Math.floor((height - crop) / 2), x0: Math.floor((width - crop) / 2), height: crop, width: crop }
 }
@@ -54,7 +55,8 @@ export function cropSlice<T extends SliceArray>(data: T, height: number, width: 
   if (data.length !== height * width)
     throw new EngineError('E_SHAPE', `cropSlice: ${data.length} values, [${height}, ${width}] needs ${height * width}`)
   const { y0, x0, height: h, width: w } = window
-  if (![y0, x0, h, w].every(Number.isInteger) || y0 < 0 || x0 < 0 || h < 1 || w < 1 || y0 + h > height || x0 + w > width)
+  const integers = [y0, x0, h, w].every(Number.isInteger)
+  if (!integers || y0 < 0 || x0 < 0 || h < 1 || w < 1 || y0 + h > height || x0 + w > width)
     throw new EngineError('E_ARGS', `cropSlice: window ${JSON.stringify(window)} is not inside ${height}×${width}`)
   const out = new (data.constructor as new (n: number) => T)(h * w)
   for (let r = 0; r < h; r++) out.set(data.subarray((y0 + r) * width + x0, (y0 + r) * width + x0 + w), r * w)
@@ -82,7 +84,10 @@ export async function centreCropInference(
   const window = centreCropWindow(height, width, crop)
   const multiple = inputMultipleOf(predictor)
   if (crop % multiple !== 0)
-    throw new EngineError('E_ARGS', `centreCrop: crop ${crop} is not a multiple of the model's input multiple ${multiple}`)
+    throw new EngineError(
+      'E_ARGS',
+      `centreCrop: crop ${crop} is not a multiple of the model's input multiple ${multiple}`,
+    )
   validateSlices(slices, height, width, 'centreCrop')
   const plan = {
     windowHeight: crop,

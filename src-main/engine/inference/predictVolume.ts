@@ -58,9 +58,10 @@ export interface VolumeInferenceStats extends InferenceStats {
  * @throws EngineError E_ARGS naming the value when nz or first is out of range.
  */
 export function slicesOutward(nz: number, first: number): number[] {
-  if (!Number.isInteger(nz) || nz < 1) throw new EngineError('E_ARGS', `slicesOutward: nz must be an integer ≥ 1, received ${nz}`)
+  if (!Number.isInteger(nz) || nz < 1)
+    throw new EngineError('E_ARGS', `slicesOutward: nz must be an integer ≥ 1, received ${nz}`)
   if (!Number.isInteger(first) || first < 0 || first >= nz)
-    throw new EngineError('E_ARGS', `slicesOutward: first slice must be an integer in [0, ${nz - 1}], received ${first}`)
+    throw new EngineError('E_ARGS', `slicesOutward: first slice must be in [0, ${nz - 1}], received ${first}`)
   const order = [first]
   for (let d = 1; order.length < nz; d++) {
     if (first + d < nz) order.push(first + d)
@@ -91,8 +92,12 @@ export async function predictVolume(
   const [nx, ny, nz] = validateVolume(volume)
   const order = validateOrder(options.slices ?? Array.from({ length: nz }, (_, k) => k), nz)
   if (options.mode !== 'full' && options.mode !== 'tiled')
-    throw new EngineError('E_ARGS', `predictVolume: mode must be 'full' or 'tiled', received ${JSON.stringify(options.mode)}`)
-  if (typeof options.onSlice !== 'function') throw new EngineError('E_ARGS', 'predictVolume: onSlice callback is required')
+    throw new EngineError(
+      'E_ARGS',
+      `predictVolume: mode must be 'full' or 'tiled', received ${JSON.stringify(options.mode)}`,
+    )
+  if (typeof options.onSlice !== 'function')
+    throw new EngineError('E_ARGS', 'predictVolume: onSlice callback is required')
   const multiple = inputMultipleOf(predictor)
   const tiled = options.mode === 'tiled' ? tilePlan(ny, nx, options.tiling ?? PAPER_TILING, multiple) : null
   const plan = tiled ? tiled.plan : fullImagePlan(ny, nx, multiple)
@@ -138,7 +143,10 @@ function validateVolume(volume: VolumeData): Dims3 {
 
 function validateOrder(order: readonly number[], nz: number): readonly number[] {
   if (!Array.isArray(order) || order.length === 0)
-    throw new EngineError('E_ARGS', `predictVolume: slices must list at least one axial slice, received ${JSON.stringify(order)}`)
+    throw new EngineError(
+      'E_ARGS',
+      `predictVolume: slices must list at least one axial slice, received ${JSON.stringify(order)}`,
+    )
   const seen = new Set<number>()
   for (const k of order) {
     if (!Number.isInteger(k) || k < 0 || k >= nz)

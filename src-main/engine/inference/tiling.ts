@@ -101,7 +101,10 @@ export function validateTiling(tiling: Tiling, inputMultiple = 1): void {
   requireInteger('tile', tiling.tile, 1)
   requireOverlap(tiling.overlap)
   if (!BLENDS.includes(tiling.blend))
-    throw new EngineError('E_ARGS', `tiling: blend must be 'mean' or 'gaussian', received ${JSON.stringify(tiling.blend)}`)
+    throw new EngineError(
+      'E_ARGS',
+      `tiling: blend must be 'mean' or 'gaussian', received ${JSON.stringify(tiling.blend)}`,
+    )
   requireInteger('inputMultiple', inputMultiple, 1)
   if (tiling.tile % inputMultiple !== 0)
     throw new EngineError(

@@ -5,9 +5,10 @@
  * the predictor in batches of at most `predictor.maxBatch(wh, ww)` (windows of several slices share a batch),
  * blends them into float64 accumulators and hands each slice to `onSlice` as soon as its last window is in.
  *
- * Buffers: one input batch buffer for the whole run, and a small pool of accumulators (one per slice in flight,
- * at most ⌈batch / windows per slice⌉ + 1) reused from slice to slice; per slice only the returned float32 output
- * is allocated. The predictor's own output array is the only other allocation per batch.
+ * Buffers: one input batch buffer for the whole run, and a small pool of float64 accumulators (one per slice in
+ * flight, at most ⌈batch / windows per slice⌉ + 1) reused from slice to slice; per slice only the returned float32
+ * output is allocated. The predictor's own output array is the only other allocation per batch. Plans with one
+ * unweighted window (full image, centre crop) skip the accumulator and copy the window's crop straight out.
  *
  * @source MONAI `sliding_window_inference` (batched windows, `out += w·prob`, `count += w`, `out / count`, crop).
  */
@@ -95,7 +96,8 @@ export interface InferenceResult {
  */
 export function validateSlices(slices: readonly Float32Array[], height: number, width: number, what: string): void {
   for (const [name, v] of [['height', height], ['width', width]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new EngineError('E_ARGS', `${what}: ${name} must be an integer ≥ 1, received ${v}`)
+    if (!Number.isInteger(v) || v < 1)
+      throw new EngineError('E_ARGS', `${what}: ${name} must be an integer ≥ 1, received ${v}`)
   }
   if (!Array.isArray(slices) || slices.length === 0)
     throw new EngineError('E_ARGS', `${what}: expected at least one slice, received ${slices?.length ?? slices}`)
@@ -150,73 +152,53 @@ export async function runWindowedInference(
   options: InferenceOptions,
   what: string,
 ): Promise<InferenceResult> {
-  const { windowHeight: wh, windowWidth: ww, origins, region, weights, weightSum } = plan
+  const { windowHeight: wh, windowWidth: ww, origins } = plan
   const perSlice = origins.length
   const total = slices.length * perSlice
   const limit = Math.min(batchLimit(predictor, wh, ww), total)
-  const windowSize = wh * ww
-  const needsPad = origins.some(([y, x]) => y + wh > height || x + ww > width)
-  const input = new Float32Array(limit * windowSize)
-  const pool: Float64Array[] = []
-  const acc: (Float64Array | undefined)[] = new Array(slices.length)
-  const padValue = new Float64Array(slices.length)
+  const input = new Float32Array(limit * wh * ww)
+  const blender = new SliceBlender(plan, what)
+  const extractor = new WindowExtractor(slices, height, width, plan)
   const sliceMs = new Float64Array(slices.length)
-  const retain = options.retain ?? true
   const outputs: Float32Array[] = []
   const start = performance.now()
-  let predictorMs = 0
-  let callbackMs = 0
-  let calls = 0
-  let largest = 0
-  let done = 0
+  let [predictorMs, callbackMs, calls, largest, done] = [0, 0, 0, 0, 0]
 
   for (let first = 0; first < total; ) {
-    throwIfCancelled(options.token, `${what}`)
-    const size = options.prioritizeFirstSlice && first === 0 ? Math.min(limit, perSlice) : Math.min(limit, total - first)
+    throwIfCancelled(options.token, what)
+    const size = Math.min(limit, options.prioritizeFirstSlice && first === 0 ? perSlice : total - first)
     const t0 = performance.now()
-    for (let j = 0; j < size; j++) {
-      const s = Math.floor((first + j) / perSlice)
-      const [y, x] = origins[(first + j) % perSlice]
-      if (needsPad && (first + j) % perSlice === 0) padValue[s] = sliceMinimum(slices[s])
-      extractWindow(slices[s], height, width, y, x, wh, ww, input, j * windowSize, padValue[s])
-    }
+    for (let j = 0; j < size; j++) extractor.extract(first + j, input, j * wh * ww)
     const tp = performance.now()
-    const prob = await predictor.predict(input.subarray(0, size * windowSize), size, wh, ww)
+    const prob = await predictor.predict(input.subarray(0, size * wh * ww), size, wh, ww)
     predictorMs += performance.now() - tp
     calls++
     largest = Math.max(largest, size)
-    if (!(prob instanceof Float32Array) || prob.length !== size * windowSize)
+    if (!(prob instanceof Float32Array) || prob.length !== size * wh * ww)
       throw new EngineError(
         'E_MODEL',
         `${predictor.engine}: predict returned ${prob?.length} values for a batch of ${size}×${wh}×${ww}`,
       )
-    for (let j = 0; j < size; j++) {
-      const s = Math.floor((first + j) / perSlice)
-      const [y, x] = origins[(first + j) % perSlice]
-      const a = (acc[s] ??= pool.pop() ?? new Float64Array(region.height * region.width))
-      accumulateWindow(a, region, prob, j * windowSize, wh, ww, y, x, weights)
-    }
+    for (let j = 0; j < size; j++) blender.add(first + j, prob, j * wh * ww)
     const perWindowMs = (performance.now() - t0) / size
     for (let j = 0; j < size; j++) sliceMs[Math.floor((first + j) / perSlice)] += perWindowMs
     first += size
-    // Slices whose last window was in this batch, in order.
-    for (let s = done; s < Math.floor(first / perSlice); s++) {
+    // Slices whose last window was in this batch, in input order.
+    for (; done < Math.floor(first / perSlice); done++) {
       const tf = performance.now()
-      const a = acc[s] as Float64Array
-      const out = finishBlend(a, weightSum)
-      acc[s] = undefined
-      pool.push(a)
-      done++
-      const info: SliceInfo = { forwardPasses: perSlice, elapsedMs: sliceMs[s] + performance.now() - tf, done, total: slices.length }
-      if (retain) outputs.push(out)
+      const out = blender.finish(done)
+      const elapsedMs = sliceMs[done] + performance.now() - tf
+      const info: SliceInfo = { forwardPasses: perSlice, elapsedMs, done: done + 1, total: slices.length }
+      if (options.retain ?? true) outputs.push(out)
       if (options.onSlice) {
         const tc = performance.now()
-        await options.onSlice(s, out, info)
+        await options.onSlice(done, out, info)
         callbackMs += performance.now() - tc
       }
     }
   }
   const elapsedMs = performance.now() - start
+  const overheadMs = Math.max(0, elapsedMs - predictorMs - callbackMs)
   return {
     probabilities: outputs,
     stats: {
@@ -228,7 +210,105 @@ export async function runWindowedInference(
       elapsedMs,
       predictorMs,
       callbackMs,
-      overheadMs: Math.max(0, elapsedMs - predictorMs - callbackMs),
+      overheadMs,
     },
   }
+}
+
+/** Cuts window g (= slice ⌊g / perSlice⌋, origin g mod perSlice) into a batch buffer, padding with the slice min. */
+class WindowExtractor {
+  private readonly needsPad: boolean
+  private padValue = 0
+
+  constructor(
+    private readonly slices: readonly Float32Array[],
+    private readonly height: number,
+    private readonly width: number,
+    private readonly plan: WindowPlan,
+  ) {
+    const { windowHeight: wh, windowWidth: ww } = plan
+    this.needsPad = plan.origins.some(([y, x]) => y + wh > height || x + ww > width)
+  }
+
+  /** Windows must be extracted in order (g ascending): the pad value is computed at each slice's first window. */
+  extract(g: number, dst: Float32Array, dstOffset: number): void {
+    const { origins, windowHeight, windowWidth } = this.plan
+    const s = Math.floor(g / origins.length)
+    const [y, x] = origins[g % origins.length]
+    if (this.needsPad && g % origins.length === 0) this.padValue = sliceMinimum(this.slices[s])
+    const { slices, height, width, padValue } = this
+    extractWindow(slices[s], height, width, y, x, windowHeight, windowWidth, dst, dstOffset, padValue)
+  }
+}
+
+/**
+ * Per-slice blending state: float64 accumulators from a pool (one per slice in flight), or, for one unweighted
+ * window per slice (full image, centre crop), the window's crop copied straight out (dividing by a weight sum of 1
+ * would change nothing).
+ */
+class SliceBlender {
+  private readonly pool: Float64Array[] = []
+  private readonly acc = new Map<number, Float64Array>()
+  private readonly direct = new Map<number, Float32Array>()
+  private readonly isDirect: boolean
+
+  constructor(
+    private readonly plan: WindowPlan,
+    what: string,
+  ) {
+    const { origins, region, weights, windowHeight: wh, windowWidth: ww } = plan
+    this.isDirect = origins.length === 1 && weights === null
+    const [y, x] = origins[0]
+    const inside = region.y0 >= y && region.x0 >= x && region.y0 + region.height <= y + wh
+    if (this.isDirect && !(inside && region.x0 + region.width <= x + ww))
+      throw new EngineError('E_INTERNAL', `${what}: region ${JSON.stringify(region)} is outside the window at (${y}, ${x})`)
+  }
+
+  /** Adds the model output of window g, found in `prob` at `offset`. */
+  add(g: number, prob: Float32Array, offset: number): void {
+    const { origins, region, weights, windowHeight, windowWidth } = this.plan
+    const s = Math.floor(g / origins.length)
+    const [y, x] = origins[g % origins.length]
+    if (this.isDirect) {
+      this.direct.set(s, cropWindow(prob, offset, windowWidth, region.y0 - y, region.x0 - x, region))
+      return
+    }
+    let a = this.acc.get(s)
+    if (!a) {
+      a = this.pool.pop() ?? new Float64Array(region.height * region.width)
+      this.acc.set(s, a)
+    }
+    accumulateWindow(a, region, prob, offset, windowHeight, windowWidth, y, x, weights)
+  }
+
+  /** The blended `[region.height, region.width]` float32 output of slice s (all its windows added). */
+  finish(s: number): Float32Array {
+    if (this.isDirect) {
+      const out = this.direct.get(s) as Float32Array
+      this.direct.delete(s)
+      return out
+    }
+    const a = this.acc.get(s) as Float64Array
+    this.acc.delete(s)
+    const out = finishBlend(a, this.plan.weightSum)
+    this.pool.push(a)
+    return out
+  }
+}
+
+/** Copies `region` out of a window (region origin at (dy, dx) inside the window) into a new float32 array. */
+function cropWindow(
+  prob: Float32Array,
+  offset: number,
+  windowWidth: number,
+  dy: number,
+  dx: number,
+  region: Region,
+): Float32Array {
+  const out = new Float32Array(region.height * region.width)
+  for (let r = 0; r < region.height; r++) {
+    const s = offset + (dy + r) * windowWidth + dx
+    out.set(prob.subarray(s, s + region.width), r * region.width)
+  }
+  return out
 }
