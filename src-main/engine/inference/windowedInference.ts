@@ -39,7 +39,7 @@ export interface SliceInfo {
   forwardPasses: number
   /**
    * Milliseconds attributed to this slice: each batch's wall time (extraction, predictor, blending) split evenly
-   * over its windows, plus this slice's final division. Callback time is excluded. Over a run they sum to
+   * over its windows, plus this slice's final division. Callback time is excluded. Over a run they add up to about
    * `elapsedMs − callbackMs`.
    */
   elapsedMs: number
