@@ -18,7 +18,9 @@ import { niftiHeaderSize, parseNiftiHeader, type NiftiHeaderInfo } from './nifti
 /** Default cap on voxel bytes: 2 GiB, or the environment variable TILELAB_MAX_VOXEL_BYTES. */
 export const DEFAULT_MAX_VOXEL_BYTES = 2 * 1024 ** 3
 
-const RAW_CHUNK = 1 << 20
+const RAW_CHUNK = 1 << 26
+/** vox_offset (header + extensions) is allowed up to max(cap, this). */
+const MAX_HEADER_BYTES = 1 << 20
 const GZ_CHUNK = 1 << 14
 
 /**
@@ -40,12 +42,14 @@ export function promisedVoxelBytes(h: NiftiHeaderInfo): number {
 }
 
 /**
- * Rejects a header whose voxels would exceed the cap (before anything is allocated).
+ * Rejects a header whose voxels would exceed the cap (before anything is allocated), or whose vox_offset lies
+ * beyond max(cap, 1 MiB).
  * @throws EngineError E_TOO_LARGE naming the file, the dims, the bytes promised and the cap.
  */
 export function checkVoxelCap(h: NiftiHeaderInfo, maxBytes: number): void {
   const promised = promisedVoxelBytes(h)
-  if (promised > maxBytes || h.voxOffset > maxBytes) {
+  // vox_offset bounds how much a .gz inflates (and discards) before the voxels: header + extensions
+  if (promised > maxBytes || h.voxOffset > Math.max(maxBytes, MAX_HEADER_BYTES)) {
     const [nx, ny, nz] = h.dims
     throw new EngineError(
       'E_TOO_LARGE',
@@ -67,7 +71,7 @@ export interface NiftiBytes {
  * Reads a NIfTI file's header and (unless `headerOnly`) its voxel bytes.
  *
  * @param path     File path (`.nii` or `.nii.gz`; the name does not matter).
- * @param maxBytes Cap on promisedVoxelBytes (and on vox_offset).
+ * @param maxBytes Cap on promisedVoxelBytes (and on vox_offset, with a 1 MiB floor).
  * @throws EngineError E_IO (missing/unreadable), E_NIFTI (not NIfTI, corrupt gzip, truncated: promised vs actual
  *   bytes), E_TOO_LARGE (over the cap, before allocation).
  */
@@ -107,7 +111,7 @@ async function readRaw(fh: FileHandle, path: string, maxBytes: number, headerOnl
 
 async function readFully(fh: FileHandle, into: Uint8Array, position: number): Promise<void> {
   for (let done = 0; done < into.length; ) {
-    const n = Math.min(RAW_CHUNK * 64, into.length - done)
+    const n = Math.min(RAW_CHUNK, into.length - done)
     const { bytesRead } = await fh.read(into, done, n, position + done)
     if (bytesRead === 0) break
     done += bytesRead
