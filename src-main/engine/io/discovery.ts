@@ -59,6 +59,10 @@ export function classifyNiftiName(fileName: string): NiftiRole {
   const stem = fileName.replace(NIFTI_NAME, '')
   const s = stem.toLowerCase()
   const tokens = s.split(/[^a-z0-9]+/).filter(Boolean)
+  // BraTS suffixes first: the case id before them may contain anything ('gt', 'label', 'mask')
+  if (/(^|[_-])(flair|t2f)$/.test(s)) return 'flair'
+  if (/(^|[_-])seg$/.test(s)) return 'label'
+  if (/[_-](t1|t1ce|t1c|t1n|t1gd|t1w|t2|t2w|pd|dwi|adc)$/.test(s)) return 'modality'
   if (/brain[_\-. ]?mask|mask[_\-. ]?brain/.test(s)) return 'brainmask'
   const label =
     tokens.includes('seg') ||
@@ -71,7 +75,6 @@ export function classifyNiftiName(fileName: string): NiftiRole {
     /^OT(?![a-z])/.test(stem)
   if (label) return 'label'
   if (s.includes('flair') || tokens.includes('t2f')) return 'flair'
-  if (/[_-](t1|t1ce|t1c|t1n|t1gd|t1w|t2|t2w|pd|dwi|adc)$/.test(s)) return 'modality'
   return 'other'
 }
 
