@@ -259,6 +259,30 @@ describe('readNifti: dims', () => {
   })
 })
 
+describe('readNifti: vox_offset', () => {
+  const stored = sampleValues('int16')
+  it('skips a header extension (vox_offset 368)', async () => {
+    const plain = nifti1Bytes(stored, { dims: DIMS, datatype: 'int16' })
+    const bytes = new Uint8Array(plain.length + 16)
+    bytes.set(plain.subarray(0, 352))
+    bytes.set(plain.subarray(352), 368)
+    bytes[348] = 1 // extension flag
+    const view = new DataView(bytes.buffer)
+    view.setInt32(352, 16, true) // esize
+    view.setInt32(356, 6, true) // ecode: NIFTI_ECODE_COMMENT
+    bytes.set(new TextEncoder().encode('comment!'), 360)
+    patchNifti1(bytes, { voxOffset: 368 })
+    for (const [name, b] of [['ext.nii', bytes], ['ext.nii.gz', gzip(bytes)]] as const) {
+      expect(Array.from((await readNifti(await put(dir, name, b))).data)).toEqual(stored)
+    }
+  })
+
+  it('vox_offset 0 in a single file means 352 (as nibabel reads it)', async () => {
+    const bytes = patchNifti1(nifti1Bytes(stored, { dims: DIMS, datatype: 'int16' }), { voxOffset: 0 })
+    expect(Array.from((await readNifti(await put(dir, 'off0.nii', bytes))).data)).toEqual(stored)
+  })
+})
+
 describe('readNifti: affine (sform when sform_code > 0, else qform, else pixdim)', () => {
   const stored = new Array(24).fill(1)
 
