@@ -55,7 +55,7 @@ export function studyInfo(study: Study): InfoJson {
     datatype: image.datatype,
     labelDatatype: label?.datatype ?? null,
     orientation: image.orientation,
-    affine: image.affine.map((row) => row.map((v) => v + 0)),
+    affine: image.affine,
     intensityRange: [min, max],
     labelValues: label?.labelValues ?? [],
     wholeTumorVoxels,

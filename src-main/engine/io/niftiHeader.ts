@@ -138,7 +138,9 @@ export function parseNiftiHeader(bytes: Uint8Array, path: string, gzip: boolean)
     throw new EngineError('E_NIFTI', `${path}: invalid vox_offset ${rawOffset}`)
   // nibabel's rule: a single-file vox_offset below the header + 4-byte extension flag is raised to that minimum.
   const voxOffset = Math.max(minOffset, Math.floor(rawOffset))
-  const { affine, affineSource } = chooseAffine(h, bytes, version)
+  const chosen = chooseAffine(h, bytes, version)
+  const affine = chosen.affine.map((row) => row.map((v) => v + 0)) as Affine // -0 → 0
+  const affineSource = chosen.affineSource
   return {
     path,
     version,
