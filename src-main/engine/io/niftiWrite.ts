@@ -34,7 +34,7 @@ export interface NiftiWriteOptions {
   /** Gzip the whole file (always a gzip stream when true, whatever the file name). */
   gzip: boolean
   description?: string
-  /** Written to scl_slope / scl_inter (stored = (value − inter) / slope). Default 0 / 0: unscaled. */
+  /** Written to scl_slope / scl_inter (stored = (value − inter) / slope when slope is finite and non-zero). Default 0 / 0: unscaled. */
   sclSlope?: number
   sclInter?: number
   /** Display range hint (cal_min, cal_max). */
@@ -105,8 +105,10 @@ function writeHeader(view: DataView, o: NiftiWriteOptions, code: number, bitpix:
 }
 
 function writeVoxels(view: DataView, data: ArrayLike<number>, o: NiftiWriteOptions, le: boolean): void {
-  const slope = o.sclSlope && o.sclSlope !== 0 ? o.sclSlope : 1
-  const inter = o.sclInter ?? 0
+  // Readers scale only when scl_slope is finite and non-zero (NIfTI-1); otherwise scl_inter is ignored too.
+  const scaled = o.sclSlope !== undefined && Number.isFinite(o.sclSlope) && o.sclSlope !== 0
+  const slope = scaled ? o.sclSlope! : 1
+  const inter = scaled ? (o.sclInter ?? 0) : 0
   const integer = !o.datatype.startsWith('float')
   const [lo, hi] = INTEGER_RANGE[o.datatype] ?? [-Infinity, Infinity]
   const setter = SETTERS[o.datatype]
