@@ -132,6 +132,32 @@ describe('train', () => {
     expect(b).toEqual(a)
   })
 
+  it('a crash mid-epoch resumes from the last timed checkpoint (every step here) and still matches', async () => {
+    await train(options('whole2', { epochs: 2, stepsPerEpoch: 3 }))
+    const crashing = options('crash', { epochs: 2, stepsPerEpoch: 3 })
+    crashing.checkpointMinutes = 1e-9 // a mid-epoch checkpoint after every step
+    const { interimTrainStep } = await import('./interimStep')
+    let calls = 0
+    crashing.step = async (m, opt, b) => {
+      // steps 1.1 1.2 1.3 2.1 run; the fifth call (2.2) crashes before touching the weights
+      if (++calls === 5) throw new Error('simulated crash')
+      return interimTrainStep(m, opt, b.images, b.masks, b.n, b.height, b.width)
+    }
+    await expect(train(crashing)).rejects.toThrow(/simulated crash/)
+    const events: TrainEvent[] = []
+    await train({ ...options('crash', {}, events), resume: true })
+    expect(events.find((e) => e.type === 'start')).toMatchObject({ resumedFromEpoch: 1, resumedFromStep: 1 })
+    expect(await weightsSha('crash')).toEqual(await weightsSha('whole2'))
+  })
+
+  it('trains on whole slices with input full', async () => {
+    const events: TrainEvent[] = []
+    const result = await train(options('full', { input: 'full', epochs: 1, stepsPerEpoch: 2 }, events))
+    expect(result.outcome).toBe('ok')
+    expect(events.filter((e) => e.type === 'step').length).toBe(2)
+    expect(result.history[0].valDiceFull).toBeGreaterThan(0)
+  })
+
   it('keeps tf.memory().numTensors flat over 50 steps and every epoch, and frees everything at the end', async () => {
     const before = tf.memory().numTensors
     const counts: { type: string; n: number }[] = []
