@@ -158,6 +158,18 @@ describe('train', () => {
     expect(result.history[0].valDiceFull).toBeGreaterThan(0)
   })
 
+  it('without a validation set keeps the best training loss (the paper\'s rule)', async () => {
+    const events: TrainEvent[] = []
+    const result = await train(options('noval', { valFraction: 0, epochs: 2, stepsPerEpoch: 2 }, events))
+    expect(result.best?.criterion).toBe('train-loss')
+    const best = result.history.reduce((a, b) => (b.loss < a.loss ? b : a))
+    expect(result.best?.epoch).toBe(best.epoch)
+    expect(result.history.every((h) => h.valDiceFull === null)).toBe(true)
+    expect(events.filter((e) => e.type === 'log' && e.level === 'warn')).toEqual([])
+    const card = JSON.parse(await readFile(join(tmp.dir, 'noval', 'card.json'), 'utf8')) as ModelCard
+    expect(card.training?.recipe.checkpoint).toMatch(/best training loss/)
+  })
+
   it('keeps tf.memory().numTensors flat over 50 steps and every epoch, and frees everything at the end', async () => {
     const before = tf.memory().numTensors
     const counts: { type: string; n: number }[] = []

@@ -202,7 +202,7 @@ async function trainModel(
     }
     s.backend = o.backend
     const valSet = chooseValidationSlices(store, data.valStudies, recipe.valSlices, recipe.valMaxSlices)
-    if (valSet.which !== recipe.valSlices)
+    if (valSet.which !== recipe.valSlices && data.valStudies.length > 0)
       emit({ type: 'log', level: 'warn', message: 'no validation slice holds tumour: validating on all slices' })
     const predictor = layersPredictor(model, o.backend, 2 ** recipe.depth)
     const tiling = { tile: Math.min(recipe.crop, ...store.studies.map((st) => Math.min(st.dims[0], st.dims[1]))), overlap: recipe.valOverlap, blend: 'mean' as const }
