@@ -279,7 +279,8 @@ async function humanReporter(): Promise<Reporter> {
           )
           break
         case 'log':
-          if (e.level === 'warn' || !tty || !active) process.stderr.write(`${e.level}: ${e.message}\n`)
+          stopBar() // the next step starts a fresh bar below the message
+          process.stderr.write(`${e.level}: ${e.message}\n`)
           break
         case 'end':
           stopBar()

@@ -323,6 +323,7 @@ async function epochLoop(
     if (o.token?.isCancellationRequested) return cancelled()
     let val: ValidationResult | null = null
     if (valCount > 0) {
+      emit({ type: 'log', level: 'info', message: `epoch ${epoch}: validating on ${valCount} slices (full-image and tiled)` })
       try {
         val = await runValidation()
       } catch (err) {
