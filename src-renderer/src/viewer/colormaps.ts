@@ -1,0 +1,99 @@
+/**
+ * Colour maps of the overlays, as data shared by Cornerstone (registered colormaps + opacity mappings) and the
+ * legends (CSS gradients). Heat volumes are stored as uint8: probability p ∈ [0, 1] → round(255·p); the difference
+ * d = full − tiled ∈ [−1, 1] → round(127.5·(d + 1)). Opacity mappings are in those stored units.
+ *
+ * - Confidence: matplotlib's "plasma" (perceptually uniform; no white peak, which would vanish on bright FLAIR
+ *   tissue). Transparent below p = 0.1, ramping to the user opacity at p = 1.
+ * - Difference: ColorBrewer RdBu (diverging): blue where tiled > full, red where full > tiled, transparent near 0.
+ */
+
+/** Stops [t, r, g, b] with t ∈ [0, 1] and r, g, b ∈ [0, 1]. */
+export type ColorStops = [number, number, number, number][]
+
+const rgb = (t: number, r: number, g: number, b: number): [number, number, number, number] => [t, r / 255, g / 255, b / 255]
+
+/** matplotlib plasma, 9 stops. */
+export const CONFIDENCE_STOPS: ColorStops = [
+  rgb(0.0, 13, 8, 135),
+  rgb(0.125, 75, 3, 161),
+  rgb(0.25, 125, 3, 168),
+  rgb(0.375, 168, 34, 150),
+  rgb(0.5, 203, 70, 121),
+  rgb(0.625, 229, 107, 93),
+  rgb(0.75, 248, 148, 65),
+  rgb(0.875, 253, 195, 40),
+  rgb(1.0, 240, 249, 33),
+]
+
+/** ColorBrewer RdBu reversed: t = 0 ↔ d = −1 (blue), t = 1 ↔ d = +1 (red). */
+export const DIFFERENCE_STOPS: ColorStops = [
+  rgb(0.0, 33, 102, 172),
+  rgb(0.2, 67, 147, 195),
+  rgb(0.4, 146, 197, 222),
+  rgb(0.5, 247, 247, 247),
+  rgb(0.6, 244, 165, 130),
+  rgb(0.8, 214, 96, 77),
+  rgb(1.0, 178, 24, 43),
+]
+
+/** Opacity at probability p (before the user's opacity factor). */
+export const CONFIDENCE_OPACITY: [number, number][] = [
+  [0, 0],
+  [0.1, 0],
+  [0.3, 0.45],
+  [0.5, 0.75],
+  [1, 0.95],
+]
+
+/** Opacity at |d| (before the user's opacity factor). */
+export const DIFFERENCE_OPACITY: [number, number][] = [
+  [0, 0],
+  [0.05, 0],
+  [0.2, 0.55],
+  [0.5, 0.85],
+  [1, 0.95],
+]
+
+export const CONFIDENCE_COLORMAP = 'tilelab-confidence'
+export const DIFFERENCE_COLORMAP = 'tilelab-difference'
+
+/** The colormap object Cornerstone's `utilities.colormap.registerColormap` takes (vtk preset format). */
+export function cornerstoneColormap(name: string, stops: ColorStops) {
+  return { Name: name, name, ColorSpace: 'RGB', RGBPoints: stops.flat() }
+}
+
+/** Opacity mapping in stored uint8 units for the confidence heatmaps, scaled by the user opacity in [0, 1]. */
+export function confidenceOpacityMapping(userOpacity: number): { value: number; opacity: number }[] {
+  return CONFIDENCE_OPACITY.map(([p, o]) => ({ value: p * 255, opacity: o * userOpacity }))
+}
+
+/** Opacity mapping in stored uint8 units for the difference map (symmetric around 127.5). */
+export function differenceOpacityMapping(userOpacity: number): { value: number; opacity: number }[] {
+  const pos = DIFFERENCE_OPACITY.map(([d, o]) => ({ value: 127.5 * (1 + d), opacity: o * userOpacity }))
+  const neg = DIFFERENCE_OPACITY.slice(1).map(([d, o]) => ({ value: 127.5 * (1 - d), opacity: o * userOpacity }))
+  return [...neg.reverse(), ...pos]
+}
+
+/** CSS linear-gradient (left → right) of a colour map, with the opacity ramp applied as alpha. */
+export function cssGradient(stops: ColorStops, opacity: (t: number) => number): string {
+  const parts = stops.map(([t, r, g, b]) => {
+    const a = opacity(t).toFixed(3)
+    return `rgba(${Math.round(r * 255)}, ${Math.round(g * 255)}, ${Math.round(b * 255)}, ${a}) ${(t * 100).toFixed(1)}%`
+  })
+  return `linear-gradient(to right, ${parts.join(', ')})`
+}
+
+/** Piecewise-linear interpolation of [x, y] points. */
+export function interpolate(points: [number, number][], x: number): number {
+  if (x <= points[0][0]) return points[0][1]
+  for (let i = 1; i < points.length; i++) {
+    const [x1, y1] = points[i]
+    const [x0, y0] = points[i - 1]
+    if (x <= x1) return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0 || 1)
+  }
+  return points[points.length - 1][1]
+}
+
+/** Prediction colours (contours, plot lines, labels), shared across the UI. */
+export const MODE_COLORS = { full: '#4cc9f0', tiled: '#ff9f1c', gt: '#3ddc84' } as const

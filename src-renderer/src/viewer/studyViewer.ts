@@ -1,0 +1,684 @@
+/**
+ * The Cornerstone3D side of the viewer for one open study: a plain class (never put in Svelte state) that owns a
+ * RenderingEngine with one or two axial ORTHOGRAPHIC viewports ('main', and 'side' in side-by-side layout), the
+ * FLAIR volume, three uint8 heat volumes (full, tiled, difference), the ground-truth labelmap drawn as an outline,
+ * a tool group (W/L, pan, zoom, wheel scroll) and one vector overlay per pane (overlayLayer.ts).
+ *
+ * Slices are addressed by NIfTI k everywhere in TileLab. The axial viewport's own slice index runs the other way
+ * (renderer-notes.md), so slices are set and read through world coordinates.
+ *
+ * Layout rules: single → 'main' shows every enabled overlay; side-by-side → 'main' shows the full-image prediction
+ * and 'side' the tiled one (the difference map is a single-view overlay); the ground truth shows on both; cameras
+ * and window/level stay in sync.
+ *
+ * Lifetime: one instance per study; `destroy()` frees everything (also the way to recover from a lost WebGL context:
+ * destroy and create again).
+ */
+import { cache, Enums, RenderingEngine, utilities, volumeLoader, type Types } from '@cornerstonejs/core'
+import { Enums as ToolsEnums, segmentation, ToolGroupManager, type Types as ToolsTypes } from '@cornerstonejs/tools'
+import type { StudyInfo } from '../../../src-main/common/api'
+import { tileLayout } from '../../../src-main/common/tileLayout'
+import type { Tiling } from '../../../src-main/common/types'
+import {
+  CONFIDENCE_COLORMAP, confidenceOpacityMapping, DIFFERENCE_COLORMAP, differenceOpacityMapping, MODE_COLORS,
+} from './colormaps'
+import { setupCornerstone, TOOL_NAMES } from './cornerstoneSetup'
+import { isoContourPath } from './isoContour'
+import { OverlayLayer, type Orientation } from './overlayLayer'
+import { createOverlayVolume, loadFlairVolume, markSliceModified } from './volumeLoading'
+
+export type PaneId = 'main' | 'side'
+export type Layout = 'single' | 'side'
+export type HeatId = 'full' | 'tiled' | 'diff'
+export type LeftTool = 'windowLevel' | 'pan' | 'zoom'
+export interface OverlayFlags {
+  gt: boolean
+  fullHeat: boolean
+  fullContour: boolean
+  tiledHeat: boolean
+  tiledContour: boolean
+  diff: boolean
+  grid: boolean
+}
+
+export interface CursorReadout {
+  pane: PaneId
+  /** Voxel indices (NIfTI order). */
+  ijk: [number, number, number]
+  /** FLAIR value at the voxel (scl scaling applied). */
+  value: number
+  /** World RAS+ mm from the study's affine. */
+  worldMm: [number, number, number]
+  full: number | null
+  tiled: number | null
+  gt: number | null
+}
+
+export interface ViewerEvents {
+  onSlice(k: number): void
+  onVoi(lower: number, upper: number): void
+  onCursor(c: CursorReadout | null): void
+  onZoom(zoom: number): void
+  onContextLost(): void
+}
+
+export interface ViewerState {
+  layout: Layout
+  flags: OverlayFlags
+  opacity: number
+  tiling: Tiling
+  voi: { lower: number; upper: number }
+  slice: number
+}
+
+let instances = 0
+const HEATS: HeatId[] = ['full', 'tiled', 'diff']
+
+export class StudyViewer {
+  private readonly n = ++instances
+  private readonly re: RenderingEngine
+  private readonly toolGroupId: string
+  private readonly heatVolumes: Record<HeatId, Types.IImageVolume>
+  private readonly heatData: Record<HeatId, Uint8Array>
+  private readonly probs: Record<'full' | 'tiled', (Float32Array | null)[]>
+  private readonly contourCache = new Map<string, string>()
+  private readonly overlays = new Map<PaneId, OverlayLayer>()
+  private readonly enabled = new Set<PaneId>()
+  private readonly heatPanes = new Set<PaneId>()
+  private readonly gtPanes = new Set<PaneId>()
+  private gtCreated = false
+  private readonly cleanups = new Map<PaneId, () => void>()
+  private readonly globalCleanups: (() => void)[] = []
+  private readonly gtId: string | null
+  private readonly wholeTumor: Uint8Array | null
+  private readonly nx: number
+  private readonly ny: number
+  private readonly nz: number
+  private syncing = false
+  private slice = -1
+  private initialScale = 0
+  private renderQueued = false
+  private readonly dirty = new Set<PaneId>()
+  private destroyed = false
+  private state: ViewerState
+
+  private constructor(
+    private readonly elements: Record<PaneId, HTMLDivElement>,
+    private readonly study: StudyInfo,
+    private readonly flair: Types.IImageVolume,
+    labelBytes: Uint8Array | null,
+    private readonly events: ViewerEvents,
+    initial: ViewerState,
+  ) {
+    ;[this.nx, this.ny, this.nz] = study.dims
+    const voxels = this.nx * this.ny * this.nz
+    this.state = structuredClone(initial)
+    this.re = new RenderingEngine(`tilelab-re-${this.n}`)
+    this.toolGroupId = `tilelab-tools-${this.n}`
+    this.heatData = { full: new Uint8Array(voxels), tiled: new Uint8Array(voxels), diff: new Uint8Array(voxels).fill(128) }
+    this.heatVolumes = {
+      full: createOverlayVolume(this.heatId('full'), flair, this.heatData.full),
+      tiled: createOverlayVolume(this.heatId('tiled'), flair, this.heatData.tiled),
+      diff: createOverlayVolume(this.heatId('diff'), flair, this.heatData.diff),
+    }
+    this.probs = { full: new Array(this.nz).fill(null), tiled: new Array(this.nz).fill(null) }
+    this.wholeTumor = labelBytes ? labelBytes.map((v) => (v > 0 ? 1 : 0)) : null
+    this.gtId = this.wholeTumor ? `tilelab-gt-${this.n}` : null
+  }
+
+  /**
+   * Loads the study's FLAIR and label and shows them.
+   * @param flairBytes NIfTI bytes of the FLAIR (StudyInfo.imageUrl).
+   * @param labelBytes Raw uint8 label voxels (StudyInfo.labelUrl), i fastest; null without a label.
+   * @throws Error when the FLAIR cannot be loaded or its grid differs from StudyInfo.dims.
+   */
+  static async create(
+    elements: Record<PaneId, HTMLDivElement>,
+    study: StudyInfo,
+    flairBytes: ArrayBuffer,
+    labelBytes: Uint8Array | null,
+    events: ViewerEvents,
+    initial: ViewerState,
+  ): Promise<StudyViewer> {
+    setupCornerstone()
+    const flair = await loadFlairVolume(flairBytes, `${study.studyId}-${instances + 1}`)
+    performance.mark('tilelab:flair-volume')
+    const [nx, ny, nz] = study.dims
+    if (flair.dimensions.join() !== study.dims.join())
+      throw new Error(`FLAIR grid ${flair.dimensions.join('×')} differs from the study's ${study.dims.join('×')}`)
+    if (labelBytes && labelBytes.length !== nx * ny * nz)
+      throw new Error(`label has ${labelBytes.length} voxels, the FLAIR ${nx * ny * nz}`)
+    const viewer = new StudyViewer(elements, study, flair, labelBytes, events, initial)
+    await viewer.init()
+    return viewer
+  }
+
+  private heatId(h: HeatId): string {
+    return `tilelab-${h}-${this.n}`
+  }
+  private viewportId(p: PaneId): string {
+    return `${p}-${this.n}`
+  }
+  private viewport(p: PaneId): Types.IVolumeViewport | null {
+    if (!this.enabled.has(p)) return null
+    return (this.re.getViewport(this.viewportId(p)) as Types.IVolumeViewport | undefined) ?? null
+  }
+
+  private async init(): Promise<void> {
+    const tg = ToolGroupManager.createToolGroup(this.toolGroupId)
+    if (!tg) throw new Error(`tool group ${this.toolGroupId} exists`)
+    for (const name of Object.values(TOOL_NAMES)) tg.addTool(name)
+    const MB = ToolsEnums.MouseBindings
+    tg.setToolActive(TOOL_NAMES.windowLevel, { bindings: [{ mouseButton: MB.Primary }] })
+    tg.setToolActive(TOOL_NAMES.pan, { bindings: [{ mouseButton: MB.Auxiliary }] })
+    tg.setToolActive(TOOL_NAMES.zoom, { bindings: [{ mouseButton: MB.Secondary }] })
+    tg.setToolActive(TOOL_NAMES.scroll, { bindings: [{ mouseButton: MB.Wheel }] })
+
+    await this.enablePane('main')
+    performance.mark('tilelab:pane-main')
+    if (this.state.layout === 'side') await this.enablePane('side')
+    performance.mark('tilelab:pane-side')
+    this.watchContextLoss()
+    const observer = new ResizeObserver(() => this.resize())
+    observer.observe(this.elements.main)
+    observer.observe(this.elements.side)
+    this.globalCleanups.push(() => observer.disconnect())
+    this.setVoi(this.state.voi.lower, this.state.voi.upper)
+    this.setSlice(this.state.slice)
+    this.requestRender()
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Panes
+
+  private async enablePane(p: PaneId): Promise<void> {
+    const element = this.elements[p]
+    const viewportId = this.viewportId(p)
+    this.re.enableElement({
+      viewportId,
+      type: Enums.ViewportType.ORTHOGRAPHIC,
+      element,
+      defaultOptions: { orientation: Enums.OrientationAxis.AXIAL, background: [0, 0, 0] as Types.Point3 },
+    })
+    this.enabled.add(p)
+    const vp = this.re.getViewport(viewportId) as Types.IVolumeViewport
+    // The FLAIR alone first: the heat volumes join after the first frame (addHeatActors), which keeps their
+    // texture uploads out of the time to the first image.
+    await vp.setVolumes([{ volumeId: this.flair.volumeId }])
+    ToolGroupManager.getToolGroup(this.toolGroupId)?.addViewport(viewportId, this.re.id)
+    const overlay = new OverlayLayer(element.parentElement ?? element)
+    this.overlays.set(p, overlay)
+    const other = this.viewport(p === 'main' ? 'side' : 'main')
+    if (other) {
+      const cam = other.getCamera()
+      vp.setCamera({ focalPoint: cam.focalPoint, position: cam.position, parallelScale: cam.parallelScale, viewUp: cam.viewUp })
+      vp.setProperties({ voiRange: { ...this.state.voi } }, this.flair.volumeId)
+    }
+    if (p === 'main') this.initialScale = vp.getCamera().parallelScale ?? 1
+    this.listenPane(p, vp)
+    this.applyVisibility()
+  }
+
+  /**
+   * After a pane's first frame (FLAIR only, the fastest first image): adds the three heat volumes, then the
+   * ground-truth outline on top of them. Once per pane.
+   */
+  private async afterFirstFrame(p: PaneId): Promise<void> {
+    const vp = this.viewport(p)
+    if (!vp || this.destroyed || this.heatPanes.has(p)) return
+    this.heatPanes.add(p)
+    await this.addHeatActors(p, vp)
+    if (this.destroyed || !this.enabled.has(p)) return
+    await this.addGroundTruth(p)
+    this.applyVisibility()
+  }
+
+  /** The GT labelmap (created once per viewer) as an outline on a pane. */
+  private async addGroundTruth(p: PaneId): Promise<void> {
+    if (!this.gtId || !this.wholeTumor) return
+    if (!this.gtCreated) {
+      this.gtCreated = true
+      const seg = volumeLoader.createAndCacheDerivedLabelmapVolume(this.flair.volumeId, { volumeId: this.gtId })
+      ;(seg.voxelManager as unknown as { setCompleteScalarDataArray(a: ArrayLike<number>): void }).setCompleteScalarDataArray(
+        this.wholeTumor,
+      )
+      segmentation.addSegmentations([
+        {
+          segmentationId: this.gtId,
+          representation: { type: ToolsEnums.SegmentationRepresentations.Labelmap, data: { volumeId: this.gtId } },
+          config: { segments: { 1: { segmentIndex: 1, label: 'whole tumour', locked: true, active: false } } },
+        } as unknown as ToolsTypes.SegmentationPublicInput,
+      ])
+    }
+    const viewportId = this.viewportId(p)
+    await segmentation.addLabelmapRepresentationToViewport(viewportId, [{ segmentationId: this.gtId }])
+    segmentation.config.style.setStyle(
+      { type: ToolsEnums.SegmentationRepresentations.Labelmap, viewportId, segmentationId: this.gtId },
+      {
+        renderFill: false, renderFillInactive: false, renderOutline: true, renderOutlineInactive: true,
+        outlineWidth: 2, outlineWidthInactive: 2, outlineOpacity: 1, outlineOpacityInactive: 1,
+      },
+    )
+    segmentation.config.color.setSegmentIndexColor(viewportId, this.gtId, 1, [61, 220, 132, 255] as Types.Color)
+    this.gtPanes.add(p)
+    performance.mark(`tilelab:gt-${p}`)
+  }
+
+  /** Adds the three heat volumes to a pane's viewport, with their colour maps. */
+  private async addHeatActors(p: PaneId, vp: Types.IVolumeViewport): Promise<void> {
+    const unitDistance = ({ volumeActor }: { volumeActor: Types.VolumeActor }) =>
+      // Overlay opacity is "per mm" (cornerstone3D #826): make it literal on a thin slab (renderer-notes.md).
+      volumeActor.getProperty().setScalarOpacityUnitDistance(0, vp.getSlabThickness())
+    await vp.addVolumes(HEATS.map((h) => ({ volumeId: this.heatId(h), callback: unitDistance })))
+    if (this.destroyed || !this.enabled.has(p)) return
+    this.applyHeatProperties(vp)
+    performance.mark(`tilelab:heat-${p}`)
+  }
+
+  private disablePane(p: PaneId): void {
+    if (!this.enabled.has(p)) return
+    const viewportId = this.viewportId(p)
+    this.cleanups.get(p)?.()
+    this.cleanups.delete(p)
+    if (this.gtId && this.gtPanes.has(p))
+      segmentation.removeSegmentationRepresentations(viewportId, { segmentationId: this.gtId })
+    this.gtPanes.delete(p)
+    ToolGroupManager.getToolGroup(this.toolGroupId)?.removeViewports(this.re.id, viewportId)
+    this.re.disableElement(viewportId)
+    this.enabled.delete(p)
+    this.heatPanes.delete(p)
+    this.overlays.get(p)?.destroy()
+    this.overlays.delete(p)
+  }
+
+  private listenPane(p: PaneId, vp: Types.IVolumeViewport): void {
+    const element = this.elements[p]
+    const onCamera = () => this.onCamera(p)
+    let first = true
+    const onRendered = () => {
+      if (first) {
+        first = false
+        performance.mark(`tilelab:rendered-${p}`)
+        setTimeout(() => void this.afterFirstFrame(p), 0)
+      }
+      this.drawOverlay(p)
+    }
+    const onVoi = (e: Event) => {
+      const d = (e as CustomEvent).detail as { volumeId?: string; range?: { lower: number; upper: number } }
+      if (d.volumeId !== this.flair.volumeId || !d.range || this.syncing) return
+      this.state.voi = { lower: d.range.lower, upper: d.range.upper }
+      const other = this.viewport(p === 'main' ? 'side' : 'main')
+      if (other) {
+        this.syncing = true
+        other.setProperties({ voiRange: { ...d.range } }, this.flair.volumeId)
+        other.render()
+        this.syncing = false
+      }
+      this.events.onVoi(d.range.lower, d.range.upper)
+    }
+    const onMove = (e: MouseEvent) => this.events.onCursor(this.readout(p, vp, e))
+    const onLeave = () => this.events.onCursor(null)
+    const noMenu = (e: Event) => e.preventDefault()
+    element.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera)
+    element.addEventListener(Enums.Events.IMAGE_RENDERED, onRendered)
+    element.addEventListener(Enums.Events.VOI_MODIFIED, onVoi)
+    element.addEventListener('mousemove', onMove)
+    element.addEventListener('mouseleave', onLeave)
+    element.addEventListener('contextmenu', noMenu)
+    this.cleanups.set(p, () => {
+      element.removeEventListener(Enums.Events.CAMERA_MODIFIED, onCamera)
+      element.removeEventListener(Enums.Events.IMAGE_RENDERED, onRendered)
+      element.removeEventListener(Enums.Events.VOI_MODIFIED, onVoi)
+      element.removeEventListener('mousemove', onMove)
+      element.removeEventListener('mouseleave', onLeave)
+      element.removeEventListener('contextmenu', noMenu)
+    })
+  }
+
+  private onCamera(p: PaneId): void {
+    if (this.syncing || this.destroyed) return
+    const vp = this.viewport(p)
+    if (!vp) return
+    const cam = vp.getCamera()
+    const other = this.viewport(p === 'main' ? 'side' : 'main')
+    if (other) {
+      this.syncing = true
+      other.setCamera({ focalPoint: cam.focalPoint, position: cam.position, parallelScale: cam.parallelScale, viewUp: cam.viewUp })
+      other.render()
+      this.syncing = false
+    }
+    const k = this.sliceOf(vp)
+    if (k !== this.slice) {
+      this.slice = k
+      this.events.onSlice(k)
+    }
+    this.events.onZoom(this.initialScale / (cam.parallelScale || this.initialScale))
+  }
+
+  private sliceOf(vp: Types.IVolumeViewport): number {
+    const k = utilities.transformWorldToIndexContinuous(this.flair.imageData!, vp.getCamera().focalPoint!)[2]
+    return Math.max(0, Math.min(this.nz - 1, Math.round(k)))
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Public controls
+
+  getSlice(): number {
+    return this.slice
+  }
+
+  /** Shows axial slice k (NIfTI index), keeping pan and zoom. */
+  setSlice(k: number): void {
+    const vp = this.viewport('main')
+    if (!vp) return
+    const kk = Math.max(0, Math.min(this.nz - 1, Math.round(k)))
+    const world = utilities.transformIndexToWorld(this.flair.imageData!, [0, 0, kk]) as Types.Point3
+    // jumpToWorld renders when the slice changes (and CAMERA_MODIFIED syncs the other pane); nothing to do else.
+    vp.jumpToWorld(world)
+    if (this.slice !== kk) {
+      this.slice = kk
+      this.events.onSlice(kk)
+    }
+  }
+
+  async setLayout(layout: Layout): Promise<void> {
+    if (layout === this.state.layout) return
+    this.state.layout = layout
+    if (layout === 'side') await this.enablePane('side')
+    else this.disablePane('side')
+    this.resize()
+    this.applyVisibility()
+  }
+
+  setFlags(flags: OverlayFlags): void {
+    const before = this.state.flags
+    this.state.flags = { ...flags }
+    const svgOnly: (keyof OverlayFlags)[] = ['fullContour', 'tiledContour', 'grid']
+    const changed = (Object.keys(flags) as (keyof OverlayFlags)[]).filter((key) => flags[key] !== before[key])
+    if (changed.every((key) => svgOnly.includes(key))) for (const p of this.enabled) this.drawOverlay(p)
+    else this.applyVisibility()
+  }
+
+  setOpacity(opacity: number): void {
+    this.state.opacity = opacity
+    for (const p of this.heatPanes) {
+      const vp = this.viewport(p)
+      if (vp) this.applyHeatProperties(vp)
+    }
+    this.requestRender()
+  }
+
+  setTiling(tiling: Tiling): void {
+    this.state.tiling = { ...tiling }
+    for (const p of this.enabled) this.drawOverlay(p)
+  }
+
+  setVoi(lower: number, upper: number): void {
+    if (!(upper > lower)) return
+    this.state.voi = { lower, upper }
+    this.syncing = true
+    for (const p of this.enabled) this.viewport(p)?.setProperties({ voiRange: { lower, upper } }, this.flair.volumeId)
+    this.syncing = false
+    this.events.onVoi(lower, upper)
+    this.requestRender()
+  }
+
+  setLeftTool(tool: LeftTool): void {
+    const tg = ToolGroupManager.getToolGroup(this.toolGroupId)
+    if (!tg) return
+    for (const t of ['windowLevel', 'pan', 'zoom'] as LeftTool[]) if (t !== tool) tg.setToolPassive(TOOL_NAMES[t])
+    tg.setToolActive(TOOL_NAMES[tool], { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Primary }] })
+  }
+
+  /** Fits the slice to the pane again (zoom 1, centred), keeping the slice. */
+  resetView(): void {
+    const k = this.slice
+    for (const p of this.enabled) this.viewport(p)?.resetCamera()
+    this.setSlice(k)
+  }
+
+  /**
+   * Stores one predicted slice and writes it into its heat volume (and the difference when both exist).
+   * @param probs `[ny, nx]` float32 probabilities, row-major (i fastest).
+   * @throws Error when the slice has the wrong length or k is out of range.
+   */
+  putPrediction(mode: 'full' | 'tiled', k: number, probs: Float32Array): void {
+    const plane = this.nx * this.ny
+    if (probs.length !== plane) throw new Error(`${mode} slice ${k}: ${probs.length} values, expected ${plane}`)
+    if (!(k >= 0 && k < this.nz)) throw new Error(`${mode} slice ${k} outside 0..${this.nz - 1}`)
+    this.probs[mode][k] = probs
+    this.contourCache.delete(`${mode}:${k}`)
+    const out = this.heatData[mode].subarray(k * plane, (k + 1) * plane)
+    for (let n = 0; n < plane; n++) out[n] = Math.round(255 * Math.min(1, Math.max(0, probs[n])))
+    markSliceModified(this.heatVolumes[mode], k)
+    this.updateDifference(k)
+    if (k === this.slice) {
+      this.requestRender(this.panesShowing(mode))
+      // Contours are SVG: redraw them without a Cornerstone frame.
+      for (const p of this.enabled) if (this.contourModes(p).includes(mode)) this.drawOverlay(p)
+    }
+  }
+
+  /** Forgets every slice of one prediction (a new tiling is on its way). */
+  clearPrediction(mode: 'full' | 'tiled'): void {
+    this.probs[mode].fill(null)
+    for (const key of [...this.contourCache.keys()]) if (key.startsWith(mode)) this.contourCache.delete(key)
+    this.heatData[mode].fill(0)
+    this.heatData.diff.fill(128)
+    for (const h of [mode, 'diff'] as HeatId[]) (this.heatVolumes[h] as unknown as { modified(): void }).modified()
+    this.requestRender()
+  }
+
+  /** The probability slices received so far (for the metrics panel's own checks and the cursor readout). */
+  hasPrediction(mode: 'full' | 'tiled', k: number): boolean {
+    return this.probs[mode][k] !== null
+  }
+
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    for (const p of [...this.enabled]) this.cleanups.get(p)?.()
+    for (const c of this.globalCleanups) c()
+    try {
+      if (this.gtId && this.gtCreated) segmentation.removeSegmentation(this.gtId)
+    } catch {
+      /* already gone with a lost context */
+    }
+    ToolGroupManager.destroyToolGroup(this.toolGroupId)
+    for (const o of this.overlays.values()) o.destroy()
+    this.overlays.clear()
+    try {
+      this.re.destroy()
+    } catch {
+      /* a lost context can make vtk throw while releasing */
+    }
+    cache.purgeCache()
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Internals
+
+  private updateDifference(k: number): void {
+    const f = this.probs.full[k]
+    const t = this.probs.tiled[k]
+    if (!f || !t) return
+    const plane = this.nx * this.ny
+    const out = this.heatData.diff.subarray(k * plane, (k + 1) * plane)
+    for (let n = 0; n < plane; n++) out[n] = Math.round(127.5 * (1 + Math.max(-1, Math.min(1, f[n] - t[n]))))
+    markSliceModified(this.heatVolumes.diff, k)
+  }
+
+  private applyHeatProperties(vp: Types.IVolumeViewport): void {
+    const o = this.state.opacity
+    for (const h of HEATS) {
+      const name = h === 'diff' ? DIFFERENCE_COLORMAP : CONFIDENCE_COLORMAP
+      const opacity = h === 'diff' ? differenceOpacityMapping(o) : confidenceOpacityMapping(o)
+      vp.setProperties(
+        { voiRange: { lower: 0, upper: 255 }, colormap: { name, opacity } } as unknown as Types.ViewportProperties,
+        this.heatId(h),
+      )
+    }
+  }
+
+  private heatVisible(p: PaneId, h: HeatId): boolean {
+    const f = this.state.flags
+    const on = h === 'full' ? f.fullHeat : h === 'tiled' ? f.tiledHeat : f.diff
+    if (this.state.layout === 'single') return p === 'main' && on
+    if (h === 'diff') return false
+    return on && p === (h === 'full' ? 'main' : 'side')
+  }
+
+  private contourModes(p: PaneId): ('full' | 'tiled')[] {
+    const f = this.state.flags
+    const modes: ('full' | 'tiled')[] = []
+    if (f.fullContour && (this.state.layout === 'single' ? p === 'main' : p === 'main')) modes.push('full')
+    if (f.tiledContour && (this.state.layout === 'single' ? p === 'main' : p === 'side')) modes.push('tiled')
+    return modes
+  }
+
+  private gridVisible(p: PaneId): boolean {
+    return this.state.flags.grid && (this.state.layout === 'single' ? p === 'main' : p === 'side')
+  }
+
+  private applyVisibility(): void {
+    for (const p of this.enabled) {
+      const vp = this.viewport(p)
+      if (!vp) continue
+      for (const h of HEATS) {
+        const entry = vp.getActors().find((a) => a.referencedId === this.heatId(h) || a.uid === this.heatId(h))
+        ;(entry?.actor as unknown as { setVisibility(b: boolean): void } | undefined)?.setVisibility(this.heatVisible(p, h))
+      }
+      if (this.gtId && this.gtPanes.has(p))
+        segmentation.config.visibility.setSegmentationRepresentationVisibility(
+          this.viewportId(p),
+          { segmentationId: this.gtId, type: ToolsEnums.SegmentationRepresentations.Labelmap },
+          this.state.flags.gt,
+        )
+    }
+    this.requestRender()
+  }
+
+  /**
+   * Renders the given panes (all by default) at the next animation frame, coalescing requests. Under software
+   * WebGL a frame costs hundreds of ms (the copy to the on-screen canvas waits for the GPU), so only panes whose
+   * content changed are rendered.
+   */
+  private requestRender(panes: Iterable<PaneId> = this.enabled): void {
+    if (this.destroyed) return
+    for (const p of panes) this.dirty.add(p)
+    if (this.renderQueued) return
+    this.renderQueued = true
+    requestAnimationFrame(() => {
+      this.renderQueued = false
+      if (this.destroyed) return
+      const ids = [...this.dirty].filter((p) => this.enabled.has(p)).map((p) => this.viewportId(p))
+      this.dirty.clear()
+      if (ids.length) this.re.renderViewports(ids)
+    })
+  }
+
+  /** Panes whose Cornerstone picture shows a prediction of `mode` (its heatmap or the difference map). */
+  private panesShowing(mode: 'full' | 'tiled'): PaneId[] {
+    return [...this.enabled].filter((p) => this.heatVisible(p, mode) || this.heatVisible(p, 'diff'))
+  }
+
+  private resize(): void {
+    if (this.destroyed) return
+    this.re.resize(true, true)
+    this.requestRender()
+  }
+
+  /** Redraws the SVG overlay of a pane after Cornerstone rendered it. */
+  private drawOverlay(p: PaneId): void {
+    const vp = this.viewport(p)
+    const overlay = this.overlays.get(p)
+    if (!vp || !overlay) return
+    const k = this.slice
+    const toCanvas = (i: number, j: number) =>
+      vp.worldToCanvas(utilities.transformIndexToWorld(this.flair.imageData!, [i, j, k]) as Types.Point3)
+    const o = toCanvas(0, 0)
+    const ei = toCanvas(1, 0)
+    const ej = toCanvas(0, 1)
+    overlay.setSliceTransform([ei[0] - o[0], ei[1] - o[1], ej[0] - o[0], ej[1] - o[1], o[0], o[1]])
+    overlay.setContours(
+      this.contourModes(p).map((mode) => ({ id: mode, path: this.contour(mode, k), color: MODE_COLORS[mode] })),
+    )
+    overlay.setTileGrid(this.gridVisible(p) ? tileLayout(this.nx, this.ny, this.state.tiling) : null, '#f5d04c')
+    const { clientWidth: w, clientHeight: h } = this.elements[p]
+    overlay.setOrientation(orientationOf(vp.getCamera()), w, h)
+    overlay.setScale(Math.hypot(ei[0] - o[0], ei[1] - o[1]) / (this.study.spacingMm[0] || 1), w, h)
+  }
+
+  private contour(mode: 'full' | 'tiled', k: number): string {
+    const probs = this.probs[mode][k]
+    if (!probs) return ''
+    const key = `${mode}:${k}`
+    let path = this.contourCache.get(key)
+    if (path === undefined) {
+      path = isoContourPath(probs, this.nx, this.ny, 0.5)
+      this.contourCache.set(key, path)
+    }
+    return path
+  }
+
+  private readout(p: PaneId, vp: Types.IVolumeViewport, e: MouseEvent): CursorReadout | null {
+    const rect = this.elements[p].getBoundingClientRect()
+    const world = vp.canvasToWorld([e.clientX - rect.left, e.clientY - rect.top] as Types.Point2)
+    const idx = utilities.transformWorldToIndexContinuous(this.flair.imageData!, world)
+    const [i, j] = [Math.round(idx[0]), Math.round(idx[1])]
+    const k = this.slice
+    if (i < 0 || j < 0 || i >= this.nx || j >= this.ny || k < 0) return null
+    const vm = this.flair.voxelManager as unknown as { getAtIJK(i: number, j: number, k: number): number }
+    const a = this.study.affine
+    const worldMm = [0, 1, 2].map((r) => a[r][0] * i + a[r][1] * j + a[r][2] * k + a[r][3]) as [number, number, number]
+    const n = i + this.nx * j
+    return {
+      pane: p,
+      ijk: [i, j, k],
+      value: Number(vm.getAtIJK(i, j, k)),
+      worldMm,
+      full: this.probs.full[k]?.[n] ?? null,
+      tiled: this.probs.tiled[k]?.[n] ?? null,
+      gt: this.wholeTumor ? this.wholeTumor[n + this.nx * this.ny * k] : null,
+    }
+  }
+
+  /** Cornerstone 5.0.13 does not survive a lost WebGL context: report it so the app re-mounts the viewer. */
+  private watchContextLoss(): void {
+    const pool = (this.re as unknown as { _implementation?: { contextPool?: { offScreenCanvasContainers?: HTMLElement[] } } })
+      ._implementation?.contextPool
+    for (const container of pool?.offScreenCanvasContainers ?? []) {
+      const canvas = container.querySelector('canvas')
+      if (!canvas) continue
+      const onLost = (e: Event) => {
+        e.preventDefault()
+        if (!this.destroyed) this.events.onContextLost()
+      }
+      canvas.addEventListener('webglcontextlost', onLost)
+      this.globalCleanups.push(() => canvas.removeEventListener('webglcontextlost', onLost))
+    }
+  }
+
+  /** For the e2e harness: the WebGL canvases of this viewer's context pool. */
+  glCanvases(): HTMLCanvasElement[] {
+    const pool = (this.re as unknown as { _implementation?: { contextPool?: { offScreenCanvasContainers?: HTMLElement[] } } })
+      ._implementation?.contextPool
+    return (pool?.offScreenCanvasContainers ?? []).flatMap((c) => [...c.querySelectorAll('canvas')])
+  }
+}
+
+/** Patient-direction letters of the screen edges from the camera (Cornerstone world is LPS). */
+export function orientationOf(cam: Types.ICamera): Orientation | null {
+  const up = cam.viewUp
+  const n = cam.viewPlaneNormal
+  if (!up || !n) return null
+  // Screen right = direction of projection × view up, with direction of projection = −normal.
+  const dop = [-n[0], -n[1], -n[2]]
+  const right = [dop[1] * up[2] - dop[2] * up[1], dop[2] * up[0] - dop[0] * up[2], dop[0] * up[1] - dop[1] * up[0]]
+  const letter = (v: number[]) => {
+    const axis = v.reduce((best, x, i) => (Math.abs(x) > Math.abs(v[best]) ? i : best), 0)
+    return v[axis] >= 0 ? 'LPS'[axis] : 'RAI'[axis]
+  }
+  const neg = (v: number[]) => v.map((x) => -x)
+  return { top: letter(up as number[]), bottom: letter(neg(up as number[])), right: letter(right), left: letter(neg(right)) }
+}
