@@ -37,6 +37,8 @@ export function rendererConfig(): UserConfig {
       outDir: fileURLToPath(new URL('../out/renderer', import.meta.url)),
       emptyOutDir: true,
       target: 'es2022',
+      // electron-vite turns minification off unless asked; the web host serves this build too.
+      minify: true,
       sourcemap: false,
       chunkSizeWarningLimit: 8000,
       reportCompressedSize: false,

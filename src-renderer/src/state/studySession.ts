@@ -318,6 +318,11 @@ export async function selectModel(modelId: string): Promise<void> {
   }
 }
 
+/** Debug hook for the e2e harness: the slice each pane's camera shows. */
+export function paneSlicesForTest(): Record<string, number> {
+  return viewer?.paneSlices() ?? {}
+}
+
 /** Debug hook for the e2e harness: loses the WebGL context of the viewer (WEBGL_lose_context). */
 export function loseContextForTest(): boolean {
   const canvas = viewer?.glCanvases()[0]

@@ -659,6 +659,16 @@ export class StudyViewer {
     }
   }
 
+  /** The axial slice k each enabled pane's camera is on (for the e2e harness: sync checks). */
+  paneSlices(): Partial<Record<PaneId, number>> {
+    const out: Partial<Record<PaneId, number>> = {}
+    for (const p of this.enabled) {
+      const vp = this.viewport(p)
+      if (vp) out[p] = this.sliceOf(vp)
+    }
+    return out
+  }
+
   /** For the e2e harness: the WebGL canvases of this viewer's context pool. */
   glCanvases(): HTMLCanvasElement[] {
     const pool = (this.re as unknown as { _implementation?: { contextPool?: { offScreenCanvasContainers?: HTMLElement[] } } })
