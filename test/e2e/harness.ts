@@ -163,21 +163,30 @@ export function meanDifference(a: PNG, b: PNG, points: [number, number][]): numb
 }
 
 /**
- * Page coordinates of voxel (i, j) of the current slice in a viewport pane, read from the overlay's slice
- * transform (the same mapping Cornerstone used for the frame), relative to the pane's top-left corner.
+ * The mapping from voxel (i, j) of the current slice to a pane's pixels, read from the overlay's slice transform
+ * (the same mapping Cornerstone used for the frame): [a, b, c, d, e, f] with x = a·i + c·j + e, y = b·i + d·j + f,
+ * relative to the pane's top-left corner.
  */
+export async function sliceTransform(page: Page, pane: 'main' | 'side'): Promise<number[]> {
+  const attr = await page
+    .locator(`[data-testid="pane-${pane}"] .overlay-layer g.slice-space`)
+    .getAttribute('transform')
+  const m = /matrix\(([^)]+)\)/.exec(attr ?? '')
+  if (!m) throw new Error(`no slice transform in pane ${pane}`)
+  return m[1].split(/[ ,]+/).map(Number)
+}
+
+/** Pane coordinates of voxel (i, j) of the current slice (see sliceTransform). */
 export async function voxelToPane(page: Page, pane: 'main' | 'side', i: number, j: number): Promise<[number, number]> {
-  return page.evaluate(
-    ({ pane, i, j }) => {
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(a: string): string | null } | null } }).document
-      const svg = doc.querySelector(`[data-testid="pane-${pane}"] .overlay-layer g.slice-space`)
-      const m = /matrix\(([^)]+)\)/.exec(svg?.getAttribute('transform') ?? '')
-      if (!m) throw new Error(`no slice transform in pane ${pane}`)
-      const [a, b, c, d, e, f] = m[1].split(/[ ,]+/).map(Number)
-      return [a * i + c * j + e, b * i + d * j + f] as [number, number]
-    },
-    { pane, i, j },
-  )
+  const [a, b, c, d, e, f] = await sliceTransform(page, pane)
+  return [a * i + c * j + e, b * i + d * j + f]
+}
+
+/** Page coordinates of many voxels of the current slice in a pane (one transform read). */
+export async function voxelsToPage(page: Page, pane: 'main' | 'side', voxels: [number, number][]): Promise<[number, number][]> {
+  const [a, b, c, d, e, f] = await sliceTransform(page, pane)
+  const box = (await page.locator(`[data-testid="pane-${pane}"]`).boundingBox())!
+  return voxels.map(([i, j]) => [box.x + a * i + c * j + e, box.y + b * i + d * j + f])
 }
 
 /** A temporary folder removed by the returned function. */

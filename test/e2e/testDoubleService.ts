@@ -251,12 +251,12 @@ export function createTestDoubleService(options: TestDoubleOptions): TileLabServ
 // -------------------------------------------------------------------------------------------------------------
 // Fake probabilities and real metrics
 
-/** Blurred whole-tumour mask (σ = 2 px), peak 0.97, plus a faint false-positive bump on some slices. */
+/** Blurred whole-tumour mask (σ = 2 px), peak 0.97, plus a false-positive bump on slices 30–45. */
 function fullProbabilities(gt: Uint8Array | null, nx: number, ny: number, z: number): Float32Array {
   const p = new Float32Array(nx * ny)
   if (gt) for (let n = 0; n < p.length; n++) p[n] = gt[n] * 0.97
   gaussianBlur(p, nx, ny, 2)
-  if (z % 7 < 3) {
+  if (z >= 30 && z < 46) {
     const cx = nx * 0.68, cy = ny * 0.62
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++) p[i + nx * j] += 0.62 * Math.exp(-(((i - cx) / 5) ** 2 + ((j - cy) / 4) ** 2))
@@ -422,9 +422,9 @@ function orientationOf(a: Affine): string {
   return out
 }
 
-function pick(files: string[], re: RegExp, folder: string, optional = false): string | null {
-  const f = files.find((x) => re.test(x))
-  if (!f && !optional) return null
+/** The first file matching `re` (labels: not also a FLAIR). */
+function pick(files: string[], re: RegExp, folder: string, label = false): string | null {
+  const f = files.find((x) => re.test(x) && !(label && IMAGE_RE.test(x)))
   return f ? path.join(folder, f) : null
 }
 
@@ -434,7 +434,7 @@ async function findStudies(root: string, depth = 3): Promise<StudySummary[]> {
   const files = entries.filter((e) => e.isFile() && /\.nii(\.gz)?$/.test(e.name)).map((e) => e.name)
   const image = files.find((f) => IMAGE_RE.test(f))
   if (image) {
-    const label = files.find((f) => LABEL_RE.test(f))
+    const label = files.find((f) => LABEL_RE.test(f) && !IMAGE_RE.test(f))
     out.push({ path: root, name: path.basename(root), image: path.join(root, image), label: label ? path.join(root, label) : null })
   }
   if (depth > 0)

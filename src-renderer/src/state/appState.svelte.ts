@@ -41,7 +41,7 @@ class AppState {
   slice = $state(0)
   layout = $state<Layout>('side')
   flags = $state<OverlayFlags>({ ...DEFAULT_FLAGS })
-  opacity = $state(0.7)
+  opacity = $state(0.6)
   /** The tiling of the tiled overlay on screen (what was last requested). */
   tiling = $state<Tiling>({ ...PAPER_TILING })
   leftTool = $state<LeftTool>('windowLevel')

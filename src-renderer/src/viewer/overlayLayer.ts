@@ -107,17 +107,18 @@ export class OverlayLayer {
     }
   }
 
-  /** A scale bar of a round length in mm, bottom right, given the canvas pixels per mm. */
+  /** A vertical scale bar of a round length in mm at the right edge, given the canvas pixels per mm. */
   setScale(pxPerMm: number, width: number, height: number): void {
     if (!(pxPerMm > 0)) return void this.scaleBar.setAttribute('visibility', 'hidden')
     const mm = [5, 10, 20, 50, 100].find((m) => m * pxPerMm >= 60) ?? 100
     const len = mm * pxPerMm
-    const x1 = width - 16, y = height - 34
+    const x = width - 14
+    const y0 = height / 2 + 28
     this.scaleBar.removeAttribute('visibility')
-    this.scaleLine.setAttribute('d', `M${x1 - len} ${y - 4}V${y}H${x1}V${y - 4}`)
-    this.scaleText.setAttribute('x', String(x1 - len / 2))
-    this.scaleText.setAttribute('y', String(y - 8))
-    this.scaleText.setAttribute('text-anchor', 'middle')
+    this.scaleLine.setAttribute('d', `M${x - 5} ${y0}H${x}V${y0 + len}H${x - 5}`)
+    this.scaleText.setAttribute('x', String(x - 8))
+    this.scaleText.setAttribute('y', String(y0 + len / 2 + 4))
+    this.scaleText.setAttribute('text-anchor', 'end')
     this.scaleText.textContent = mm >= 10 ? `${mm / 10} cm` : `${mm} mm`
   }
 
