@@ -5,8 +5,8 @@
  * What is real: studies are read from NIfTI files on disk (nifti-reader-js), the FLAIR is served as the file's own
  * uncompressed NIfTI bytes, the label as raw uint8 voxels, and the metrics of each PredictionEvent are computed
  * from the probabilities it serves (soft Dice with smooth 1, binary Dice at 0.5, FP, FN: common/types.ts SliceMetrics).
- * What is fake: the probabilities. 'full' is a Gaussian-blurred copy of the whole-tumour mask plus a faint
- * false-positive bump; 'tiled' is the same map degraded near the inner edges of the tiles of the requested tiling
+ * What is fake: the probabilities. 'full' is a Gaussian-blurred copy of the whole-tumour mask (without a label:
+ * of the FLAIR above its p99) plus a false-positive bump on some slices; 'tiled' is the same map degraded near the inner edges of the tiles of the requested tiling
  * (weaker where tiles overlap more, softened by the gaussian blend), so changing the tiling changes the overlay.
  *
  * Events follow the real contract: startPrediction answers at once; slices stream as JobProgress with a
@@ -27,6 +27,7 @@ import { tileLayout } from '../../src-main/common/tileLayout'
 
 interface LoadedStudy {
   info: StudyInfo
+  flair: Float32Array
   imageBytes: Uint8Array
   labelBytes: Uint8Array | null
   wholeTumor: Uint8Array | null
@@ -131,7 +132,7 @@ export function createTestDoubleService(options: TestDoubleOptions): TileLabServ
       affine: img.affine,
       orientation: orientationOf(img.affine),
     }
-    studies.set(studyId, { info, imageBytes: img.niftiBytes, labelBytes, wholeTumor })
+    studies.set(studyId, { info, flair: img.data, imageBytes: img.niftiBytes, labelBytes, wholeTumor })
     return info
   }
 
@@ -157,7 +158,9 @@ export function createTestDoubleService(options: TestDoubleOptions): TileLabServ
       for (let n = 0; n < perTick && done < nz; n++, done++) {
         const z = order[done]
         const gt = study.wholeTumor?.subarray(z * nx * ny, (z + 1) * nx * ny) ?? null
-        const probs = fakeProbabilities(gt, nx, ny, z, req.mode, tiling)
+        // Without a label the "tumour" is the hyperintense FLAIR (above p99).
+        const mask = gt ?? brightMask(study.flair.subarray(z * nx * ny, (z + 1) * nx * ny), study.info.intensity.p99)
+        const probs = fakeProbabilities(mask, nx, ny, z, req.mode, tiling)
         const url = `res/predictions/${predictionId}/${z}.f32`
         slices.set(url, probs)
         const event: PredictionEvent = {
@@ -252,9 +255,9 @@ export function createTestDoubleService(options: TestDoubleOptions): TileLabServ
 // Fake probabilities and real metrics
 
 /** Blurred whole-tumour mask (σ = 2 px), peak 0.97, plus a false-positive bump on slices 30–45. */
-function fullProbabilities(gt: Uint8Array | null, nx: number, ny: number, z: number): Float32Array {
+function fullProbabilities(gt: Uint8Array, nx: number, ny: number, z: number): Float32Array {
   const p = new Float32Array(nx * ny)
-  if (gt) for (let n = 0; n < p.length; n++) p[n] = gt[n] * 0.97
+  for (let n = 0; n < p.length; n++) p[n] = gt[n] * 0.97
   gaussianBlur(p, nx, ny, 2)
   if (z >= 30 && z < 46) {
     const cx = nx * 0.68, cy = ny * 0.62
@@ -266,7 +269,7 @@ function fullProbabilities(gt: Uint8Array | null, nx: number, ny: number, z: num
 }
 
 function fakeProbabilities(
-  gt: Uint8Array | null, nx: number, ny: number, z: number, mode: 'full' | 'tiled', tiling: Tiling,
+  gt: Uint8Array, nx: number, ny: number, z: number, mode: 'full' | 'tiled', tiling: Tiling,
 ): Float32Array {
   const full = fullProbabilities(gt, nx, ny, z)
   if (mode === 'full') return full
@@ -289,6 +292,12 @@ function fakeProbabilities(
   }
   for (let n = 0; n < sum.length; n++) sum[n] = weight[n] > 0 ? sum[n] / weight[n] : 0
   return sum
+}
+
+function brightMask(slice: Float32Array, threshold: number): Uint8Array {
+  const m = new Uint8Array(slice.length)
+  for (let n = 0; n < slice.length; n++) m[n] = slice[n] > threshold ? 1 : 0
+  return m
 }
 
 /** SliceMetrics of probabilities against a binary mask (common/types.ts). */

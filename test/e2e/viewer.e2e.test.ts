@@ -14,6 +14,7 @@ import { copyFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { PNG } from 'pngjs'
 import type { PredictionEvent } from '../../src-main/common/events'
+import { fmtValue } from '../../src-renderer/src/format'
 import {
   e2eUnavailable, meanDifference, openViewer, screenshot, settle, tempDir, voxelsToPage, waitForPredictions, waitForReady,
   type Harness,
@@ -167,6 +168,25 @@ describe.skipIf(skip)('viewer in the browser (web host + test double service)', 
     await poll(() => transform('side')).toBe(await transform('main'))
   })
 
+  it('window/level: a left drag changes the window of both panes; the presets set it back', async () => {
+    const voi = () => h.page.evaluate(() => (globalThis as any).__tilelab.paneVoi()) as Promise<Record<string, number[]>>
+    const before = await voi()
+    expect(before.main).toEqual(before.side)
+    const box = (await h.page.locator('[data-testid="pane-main"]').boundingBox())!
+    await h.page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.8)
+    await h.page.mouse.down()
+    await h.page.mouse.move(box.x + box.width * 0.3 + 120, box.y + box.height * 0.8 - 40, { steps: 8 })
+    await h.page.mouse.up()
+    await poll(async () => (await voi()).main).not.toEqual(before.main)
+    const after = await voi()
+    expect(after.side).toEqual(after.main)
+    const [lower, upper] = after.main
+    const text = await h.page.locator('[data-testid="wl-side"]').textContent()
+    expect(text).toContain(`W ${fmtValue(upper - lower)}`)
+    await h.page.locator('[data-testid="preset-auto"]').click()
+    await poll(async () => (await voi()).side).toEqual(before.side)
+  })
+
   it('shows the Dice the events carried for the slice on screen', async () => {
     for (const k of [maxK, maxK - 6, 3]) {
       await h.page.locator('[data-testid="slice-slider"]').fill(String(k))
@@ -290,9 +310,19 @@ describe.skipIf(skip)('viewer in the browser (web host + test double service)', 
     await expect(h.page.locator('[data-testid="metrics-no-gt"]').isVisible()).resolves.toBe(true)
     expect(await h.page.locator('[data-testid="toggle-gt"]').isDisabled()).toBe(true)
     expect(await h.page.locator('[data-testid="metric-soft-full"]').textContent()).toBe('—')
-    // No label, so the double predicts only its false-positive bump: both heatmaps are on and streamed.
     expect(service.emitted.filter((e) => e.metrics === null).length).toBe(2 * study.dims[2])
-    await shot('12-no-ground-truth')
+    // Both heatmaps show (double-specific: without a label it "predicts" the hyperintense FLAIR, i.e. the tumour).
+    const k = await sliceShown()
+    const inside = gtPixels(k).interior
+    expect(inside.length).toBeGreaterThan(20)
+    const on = await shot('12-no-ground-truth')
+    await h.page.locator('body').press('f')
+    await h.page.locator('body').press('t')
+    const off = await shot('13-no-ground-truth-heat-off')
+    expect(meanDifference(on, off, await toPagePoints('main', inside))).toBeGreaterThan(20)
+    expect(meanDifference(on, off, await toPagePoints('side', inside))).toBeGreaterThan(20)
+    await h.page.locator('body').press('f')
+    await h.page.locator('body').press('t')
     expect(h.errors).toEqual([])
   })
 })

@@ -61,6 +61,7 @@ export function shutdown(): void {
 export async function openStudy(path: string, slice?: number): Promise<void> {
   const token = ++openToken
   app.status = 'loading'
+  app.notice = null
   app.message = `Opening ${path}…`
   app.showOpen = false
   const previous = app.study
@@ -321,6 +322,11 @@ export async function selectModel(modelId: string): Promise<void> {
 /** Debug hook for the e2e harness: the slice each pane's camera shows. */
 export function paneSlicesForTest(): Record<string, number> {
   return viewer?.paneSlices() ?? {}
+}
+
+/** Debug hook for the e2e harness: the FLAIR window each pane applies. */
+export function paneVoiForTest(): Record<string, [number, number]> {
+  return viewer?.paneVoi() ?? {}
 }
 
 /** Debug hook for the e2e harness: loses the WebGL context of the viewer (WEBGL_lose_context). */

@@ -22,7 +22,13 @@ export function windowPresets(study: Pick<StudyInfo, 'intensity'>): WindowPreset
   return [
     { id: 'auto', label: 'Auto', key: '1', lower: p01, upper: p99 > p01 ? p99 : p01 + 1 },
     { id: 'full', label: 'Full', key: '2', lower: min, upper: max > min ? max : min + 1 },
-    { id: 'lesion', label: 'Lesion', key: '3', lower: p01 + 0.35 * span, upper: p99 + 0.1 * span },
+    {
+      id: 'lesion',
+      label: 'Lesion',
+      key: '3',
+      lower: p01 + 0.35 * span,
+      upper: Math.max(p99 + 0.1 * span, p01 + 0.35 * span + 1e-3),
+    },
   ]
 }
 

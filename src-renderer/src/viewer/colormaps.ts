@@ -5,7 +5,8 @@
  *
  * - Confidence: matplotlib's "plasma" (perceptually uniform; no white peak, which would vanish on bright FLAIR
  *   tissue). Transparent below p = 0.1, ramping to the user opacity at p = 1.
- * - Difference: ColorBrewer RdBu (diverging): blue where tiled > full, red where full > tiled, transparent near 0.
+ * - Difference: diverging blue/red after ColorBrewer RdBu: blue where tiled > full, red where full > tiled,
+ *   transparent near 0.
  */
 
 /** Stops [t, r, g, b] with t ∈ [0, 1] and r, g, b ∈ [0, 1]. */
@@ -26,14 +27,17 @@ export const CONFIDENCE_STOPS: ColorStops = [
   rgb(1.0, 240, 249, 33),
 ]
 
-/** ColorBrewer RdBu reversed: t = 0 ↔ d = −1 (blue), t = 1 ↔ d = +1 (red). */
+/**
+ * ColorBrewer RdBu's ends (t = 0 ↔ d = −1 blue, t = 1 ↔ d = +1 red) without its white middle: near d = 0 the map is
+ * transparent anyway, and a white tint would be mistaken for hyperintense FLAIR.
+ */
 export const DIFFERENCE_STOPS: ColorStops = [
   rgb(0.0, 33, 102, 172),
-  rgb(0.2, 67, 147, 195),
-  rgb(0.4, 146, 197, 222),
-  rgb(0.5, 247, 247, 247),
-  rgb(0.6, 244, 165, 130),
-  rgb(0.8, 214, 96, 77),
+  rgb(0.3, 67, 147, 195),
+  rgb(0.49, 120, 190, 230),
+  rgb(0.5, 128, 128, 128),
+  rgb(0.51, 240, 130, 100),
+  rgb(0.7, 214, 96, 77),
   rgb(1.0, 178, 24, 43),
 ]
 

@@ -24,7 +24,8 @@ import {
 } from './colormaps'
 import { setupCornerstone, TOOL_NAMES } from './cornerstoneSetup'
 import { isoContourPath } from './isoContour'
-import { OverlayLayer, type Orientation } from './overlayLayer'
+import { OverlayLayer } from './overlayLayer'
+import { orientationOf } from './orientation'
 import { createOverlayVolume, loadFlairVolume, markSliceModified } from './volumeLoading'
 
 export type PaneId = 'main' | 'side'
@@ -669,26 +670,20 @@ export class StudyViewer {
     return out
   }
 
+  /** The FLAIR window [lower, upper] each enabled pane's viewport applies (for the e2e harness: sync checks). */
+  paneVoi(): Partial<Record<PaneId, [number, number]>> {
+    const out: Partial<Record<PaneId, [number, number]>> = {}
+    for (const p of this.enabled) {
+      const r = this.viewport(p)?.getProperties(this.flair.volumeId)?.voiRange
+      if (r) out[p] = [Math.round(r.lower * 1000) / 1000, Math.round(r.upper * 1000) / 1000]
+    }
+    return out
+  }
+
   /** For the e2e harness: the WebGL canvases of this viewer's context pool. */
   glCanvases(): HTMLCanvasElement[] {
     const pool = (this.re as unknown as { _implementation?: { contextPool?: { offScreenCanvasContainers?: HTMLElement[] } } })
       ._implementation?.contextPool
     return (pool?.offScreenCanvasContainers ?? []).flatMap((c) => [...c.querySelectorAll('canvas')])
   }
-}
-
-/** Patient-direction letters of the screen edges from the camera (Cornerstone world is LPS). */
-export function orientationOf(cam: Types.ICamera): Orientation | null {
-  const up = cam.viewUp
-  const n = cam.viewPlaneNormal
-  if (!up || !n) return null
-  // Screen right = direction of projection × view up, with direction of projection = −normal.
-  const dop = [-n[0], -n[1], -n[2]]
-  const right = [dop[1] * up[2] - dop[2] * up[1], dop[2] * up[0] - dop[0] * up[2], dop[0] * up[1] - dop[1] * up[0]]
-  const letter = (v: number[]) => {
-    const axis = v.reduce((best, x, i) => (Math.abs(x) > Math.abs(v[best]) ? i : best), 0)
-    return v[axis] >= 0 ? 'LPS'[axis] : 'RAI'[axis]
-  }
-  const neg = (v: number[]) => v.map((x) => -x)
-  return { top: letter(up as number[]), bottom: letter(neg(up as number[])), right: letter(right), left: letter(neg(right)) }
 }
