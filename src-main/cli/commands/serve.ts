@@ -5,6 +5,7 @@
 import type { Command } from 'commander'
 import { fileURLToPath } from 'node:url'
 import type { TileLabService } from '../../common/api'
+import type { WebHost } from '../../web/webHost'
 import { EngineError } from '../../common/errors'
 
 /** Folder of the built renderer (`npm run build:renderer` or `electron-vite build`). */
@@ -18,26 +19,41 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', parsePort, 0)
     .option('--static <dir>', 'built renderer folder', RENDERER_BUILD_DIR)
     .action(async (opts: { data?: string; port: number; static: string }) => {
-      const { startWebHost } = await import('../../web/webHost')
-      const { log } = await import('../../engine/log')
       const dataRoot = opts.data ?? null
       const service = await createServeService(dataRoot)
-      const info = await service.getAppInfo({})
-      const host = await startWebHost({
-        service,
-        staticDir: opts.static,
-        dataRoot,
-        readOnlyRoots: info.sampleStudy ? [info.sampleStudy] : [],
-        port: opts.port,
-      })
-      process.stdout.write(host.url + '\n')
-      log.info({ port: host.port, data: dataRoot, sample: info.sampleStudy }, 'tilelab serve: listening on 127.0.0.1')
+      const host = await startServe(service, { dataRoot, port: opts.port, staticDir: opts.static })
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
       })
       await host.close()
     })
+}
+
+/**
+ * Starts the web host for a service and prints its URL (token included) as the first line on `out`.
+ * The bundled sample study (AppInfo.sampleStudy) is added as a read-only root, so a newcomer without `--data`
+ * still sees it.
+ * @throws EngineError E_IO when the data root or the renderer build is missing, or the port is taken.
+ */
+export async function startServe(
+  service: TileLabService,
+  options: { dataRoot: string | null; port?: number; staticDir?: string },
+  out: (line: string) => void = (line) => process.stdout.write(line),
+): Promise<WebHost> {
+  const { startWebHost } = await import('../../web/webHost')
+  const { log } = await import('../../engine/log')
+  const info = await service.getAppInfo({})
+  const host = await startWebHost({
+    service,
+    staticDir: options.staticDir ?? RENDERER_BUILD_DIR,
+    dataRoot: options.dataRoot,
+    readOnlyRoots: info.sampleStudy ? [info.sampleStudy] : [],
+    port: options.port ?? 0,
+  })
+  out(host.url + '\n')
+  log.info({ port: host.port, data: options.dataRoot, sample: info.sampleStudy }, 'tilelab serve: listening on 127.0.0.1')
+  return host
 }
 
 /**
