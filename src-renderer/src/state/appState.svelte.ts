@@ -10,11 +10,17 @@ import type { CursorReadout, Layout, LeftTool, OverlayFlags } from '../viewer/st
 export type Status = 'starting' | 'loading' | 'ready' | 'empty' | 'error'
 
 export interface JobState {
+  /** 'done' only once the job ended well AND every slice is on screen. */
   state: 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
+  /** Slices the service has predicted. */
   done: number
+  /** Slices fetched and written into the overlay. */
+  shown: number
   total: number
   etaMs: number | null
   error: string | null
+  /** The service reported the job's end (ok). */
+  ended: boolean
 }
 
 export const DEFAULT_FLAGS: OverlayFlags = {
@@ -27,7 +33,7 @@ export const DEFAULT_FLAGS: OverlayFlags = {
   grid: false,
 }
 
-const idleJob = (): JobState => ({ state: 'idle', done: 0, total: 0, etaMs: null, error: null })
+const idleJob = (): JobState => ({ state: 'idle', done: 0, shown: 0, total: 0, etaMs: null, error: null, ended: false })
 
 class AppState {
   status = $state<Status>('starting')

@@ -32,10 +32,12 @@ interface Job {
 
 const CONCURRENCY = 4
 const BUFFER_LIMIT = 5000
+const EARLY_TTL_MS = 30_000
 
 export class PredictionStream {
   private readonly jobs: Record<PredictionMode, Job | null> = { full: null, tiled: null }
-  private readonly early = new Map<string, { progress: JobProgress; event: PredictionEvent }[]>()
+  /** Events of predictions not (yet) known, by predictionId, with the time the first one came. */
+  private readonly early = new Map<string, { since: number; items: { progress: JobProgress; event: PredictionEvent }[] }>()
   private readonly earlyEnds = new Map<string, JobEnd>()
   private queue: { mode: PredictionMode; event: PredictionEvent }[] = []
   private inFlight = 0
@@ -64,7 +66,7 @@ export class PredictionStream {
     const started = await this.api.startPrediction(request)
     if (this.disposed) return void this.api.cancelJob({ jobId: started.jobId }).catch(() => undefined)
     this.jobs[mode] = started
-    for (const { progress, event } of this.early.get(started.predictionId) ?? []) this.accept(mode, progress, event)
+    for (const { progress, event } of this.early.get(started.predictionId)?.items ?? []) this.accept(mode, progress, event)
     this.early.delete(started.predictionId)
     const end = this.earlyEnds.get(started.jobId)
     if (end) {
@@ -103,11 +105,14 @@ export class PredictionStream {
     if (!event || event.type !== 'slice') return
     const mode = this.modeOf(event.predictionId)
     if (mode) return this.accept(mode, p, event)
-    // Possibly ours before startPrediction answered: keep it for a moment.
-    const list = this.early.get(event.predictionId) ?? []
-    if (this.early.size < 8 && list.length < BUFFER_LIMIT) {
-      list.push({ progress: p, event })
-      this.early.set(event.predictionId, list)
+    // Possibly ours before startPrediction answered: keep it for a moment (stale entries, e.g. of a cancelled
+    // job whose last slices were still on the wire, are dropped after EARLY_TTL_MS).
+    const now = Date.now()
+    for (const [id, entry] of this.early) if (now - entry.since > EARLY_TTL_MS) this.early.delete(id)
+    const entry = this.early.get(event.predictionId) ?? { since: now, items: [] }
+    if (this.early.size < 8 && entry.items.length < BUFFER_LIMIT) {
+      entry.items.push({ progress: p, event })
+      this.early.set(event.predictionId, entry)
     }
   }
 

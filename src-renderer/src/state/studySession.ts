@@ -179,8 +179,12 @@ function startStream(study: StudyInfo): void {
       j.etaMs = etaMs
     },
     onEnd: (mode, outcome, error) => {
-      app.jobs[mode].state = outcome === 'ok' ? 'done' : outcome
-      app.jobs[mode].error = error ? `${error.code}: ${error.message}` : null
+      const j = app.jobs[mode]
+      j.error = error ? `${error.code}: ${error.message}` : null
+      if (outcome === 'ok') {
+        j.ended = true
+        if (j.shown >= j.total) j.state = 'done'
+      } else j.state = outcome
     },
     onError: (mode, msg) => {
       app.jobs[mode].error = msg
@@ -201,6 +205,11 @@ function flushSoon(): void {
     pendingMetrics = []
     app.metrics = metrics
     app.received = received
+    for (const mode of ['full', 'tiled'] as PredictionMode[]) {
+      const j = app.jobs[mode]
+      j.shown = received[mode].filter(Boolean).length
+      if (j.ended && j.state === 'running' && j.shown >= j.total) j.state = 'done'
+    }
   }, 80)
 }
 
@@ -210,7 +219,7 @@ async function startPrediction(mode: PredictionMode): Promise<void> {
     if (!app.modelId) app.jobs[mode].error = 'no model available'
     return
   }
-  app.jobs[mode] = { state: 'running', done: 0, total: study.dims[2], etaMs: null, error: null }
+  app.jobs[mode] = { state: 'running', done: 0, shown: 0, total: study.dims[2], etaMs: null, error: null, ended: false }
   try {
     await stream.start({
       studyId: study.studyId,
