@@ -1,5 +1,5 @@
 /** The keyboard shortcuts of the viewer window: one table for the handler and the help overlay. */
-import type { OverlayFlags } from './viewer/studyViewer'
+import type { OverlayFlags } from './viewer/viewerTypes'
 
 export interface Shortcut {
   keys: string

@@ -5,7 +5,7 @@
 import type { AppInfo, ModelSummary, StudyInfo, StudySummary } from '../../../src-main/common/api'
 import type { PredictionMode, SliceMetrics, Tiling } from '../../../src-main/common/types'
 import { PAPER_TILING } from '../../../src-main/common/types'
-import type { CursorReadout, Layout, LeftTool, OverlayFlags } from '../viewer/studyViewer'
+import type { CursorReadout, Layout, LeftTool, OverlayFlags } from '../viewer/viewerTypes'
 
 export type Status = 'starting' | 'loading' | 'ready' | 'empty' | 'error'
 

@@ -14,84 +14,41 @@
  * Lifetime: one instance per study; `destroy()` frees everything (also the way to recover from a lost WebGL context:
  * destroy and create again).
  */
-import { cache, Enums, RenderingEngine, utilities, volumeLoader, type Types } from '@cornerstonejs/core'
-import { Enums as ToolsEnums, segmentation, ToolGroupManager, type Types as ToolsTypes } from '@cornerstonejs/tools'
+import { cache, Enums, RenderingEngine, utilities, type Types } from '@cornerstonejs/core'
+import { Enums as ToolsEnums, ToolGroupManager } from '@cornerstonejs/tools'
 import type { StudyInfo } from '../../../src-main/common/api'
 import { tileLayout } from '../../../src-main/common/tileLayout'
 import type { Tiling } from '../../../src-main/common/types'
 import {
   CONFIDENCE_COLORMAP, confidenceOpacityMapping, DIFFERENCE_COLORMAP, differenceOpacityMapping, MODE_COLORS,
 } from './colormaps'
+import { poolCanvases, watchContextLoss } from './contextLoss'
 import { setupCornerstone, TOOL_NAMES } from './cornerstoneSetup'
-import { isoContourPath } from './isoContour'
+import { GroundTruthOutline } from './groundTruthOutline'
+import { HEATS, HeatVolumes } from './heatVolumes'
 import { OverlayLayer } from './overlayLayer'
 import { orientationOf } from './orientation'
-import { createOverlayVolume, loadFlairVolume, markSliceModified } from './volumeLoading'
-
-export type PaneId = 'main' | 'side'
-export type Layout = 'single' | 'side'
-export type HeatId = 'full' | 'tiled' | 'diff'
-export type LeftTool = 'windowLevel' | 'pan' | 'zoom'
-export interface OverlayFlags {
-  gt: boolean
-  fullHeat: boolean
-  fullContour: boolean
-  tiledHeat: boolean
-  tiledContour: boolean
-  diff: boolean
-  grid: boolean
-}
-
-export interface CursorReadout {
-  pane: PaneId
-  /** Voxel indices (NIfTI order). */
-  ijk: [number, number, number]
-  /** FLAIR value at the voxel (scl scaling applied). */
-  value: number
-  /** World RAS+ mm from the study's affine. */
-  worldMm: [number, number, number]
-  full: number | null
-  tiled: number | null
-  gt: number | null
-}
-
-export interface ViewerEvents {
-  onSlice(k: number): void
-  onVoi(lower: number, upper: number): void
-  onCursor(c: CursorReadout | null): void
-  onZoom(zoom: number): void
-  onContextLost(): void
-}
-
-export interface ViewerState {
-  layout: Layout
-  flags: OverlayFlags
-  opacity: number
-  tiling: Tiling
-  voi: { lower: number; upper: number }
-  slice: number
-}
+import { contourModes, gridVisible, heatVisible } from './paneRules'
+import { loadFlairVolume } from './volumeLoading'
+import type {
+  CursorReadout, Layout, LeftTool, OverlayFlags, PaneId, ViewerEvents, ViewerState,
+} from './viewerTypes'
 
 let instances = 0
-const HEATS: HeatId[] = ['full', 'tiled', 'diff']
 
 export class StudyViewer {
   private readonly n = ++instances
   private readonly re: RenderingEngine
   private readonly toolGroupId: string
-  private readonly heatVolumes: Record<HeatId, Types.IImageVolume>
-  private readonly heatData: Record<HeatId, Uint8Array>
-  private readonly probs: Record<'full' | 'tiled', (Float32Array | null)[]>
-  private readonly contourCache = new Map<string, string>()
+  private readonly heats: HeatVolumes
+  private readonly gt: GroundTruthOutline | null
+  private readonly wholeTumor: Uint8Array | null
   private readonly overlays = new Map<PaneId, OverlayLayer>()
   private readonly enabled = new Set<PaneId>()
-  private readonly heatPanes = new Set<PaneId>()
-  private readonly gtPanes = new Set<PaneId>()
-  private gtCreated = false
+  /** Panes whose heat volumes and GT outline have been added (after their first frame). */
+  private readonly dressed = new Set<PaneId>()
   private readonly cleanups = new Map<PaneId, () => void>()
   private readonly globalCleanups: (() => void)[] = []
-  private readonly gtId: string | null
-  private readonly wholeTumor: Uint8Array | null
   private readonly nx: number
   private readonly ny: number
   private readonly nz: number
@@ -112,19 +69,12 @@ export class StudyViewer {
     initial: ViewerState,
   ) {
     ;[this.nx, this.ny, this.nz] = study.dims
-    const voxels = this.nx * this.ny * this.nz
     this.state = structuredClone(initial)
     this.re = new RenderingEngine(`tilelab-re-${this.n}`)
     this.toolGroupId = `tilelab-tools-${this.n}`
-    this.heatData = { full: new Uint8Array(voxels), tiled: new Uint8Array(voxels), diff: new Uint8Array(voxels).fill(128) }
-    this.heatVolumes = {
-      full: createOverlayVolume(this.heatId('full'), flair, this.heatData.full),
-      tiled: createOverlayVolume(this.heatId('tiled'), flair, this.heatData.tiled),
-      diff: createOverlayVolume(this.heatId('diff'), flair, this.heatData.diff),
-    }
-    this.probs = { full: new Array(this.nz).fill(null), tiled: new Array(this.nz).fill(null) }
+    this.heats = new HeatVolumes(String(this.n), flair, study.dims)
     this.wholeTumor = labelBytes ? labelBytes.map((v) => (v > 0 ? 1 : 0)) : null
-    this.gtId = this.wholeTumor ? `tilelab-gt-${this.n}` : null
+    this.gt = this.wholeTumor ? new GroundTruthOutline(`tilelab-gt-${this.n}`, flair.volumeId, this.wholeTumor) : null
   }
 
   /**
@@ -154,9 +104,6 @@ export class StudyViewer {
     return viewer
   }
 
-  private heatId(h: HeatId): string {
-    return `tilelab-${h}-${this.n}`
-  }
   private viewportId(p: PaneId): string {
     return `${p}-${this.n}`
   }
@@ -179,7 +126,7 @@ export class StudyViewer {
     performance.mark('tilelab:pane-main')
     if (this.state.layout === 'side') await this.enablePane('side')
     performance.mark('tilelab:pane-side')
-    this.watchContextLoss()
+    this.globalCleanups.push(watchContextLoss(this.re, () => !this.destroyed && this.events.onContextLost()))
     const observer = new ResizeObserver(() => this.resize())
     observer.observe(this.elements.main)
     observer.observe(this.elements.side)
@@ -226,54 +173,19 @@ export class StudyViewer {
    */
   private async afterFirstFrame(p: PaneId): Promise<void> {
     const vp = this.viewport(p)
-    if (!vp || this.destroyed || this.heatPanes.has(p)) return
-    this.heatPanes.add(p)
-    await this.addHeatActors(p, vp)
-    if (this.destroyed || !this.enabled.has(p)) return
-    await this.addGroundTruth(p)
-    this.applyVisibility()
-  }
-
-  /** The GT labelmap (created once per viewer) as an outline on a pane. */
-  private async addGroundTruth(p: PaneId): Promise<void> {
-    if (!this.gtId || !this.wholeTumor) return
-    if (!this.gtCreated) {
-      this.gtCreated = true
-      const seg = volumeLoader.createAndCacheDerivedLabelmapVolume(this.flair.volumeId, { volumeId: this.gtId })
-      ;(seg.voxelManager as unknown as { setCompleteScalarDataArray(a: ArrayLike<number>): void }).setCompleteScalarDataArray(
-        this.wholeTumor,
-      )
-      segmentation.addSegmentations([
-        {
-          segmentationId: this.gtId,
-          representation: { type: ToolsEnums.SegmentationRepresentations.Labelmap, data: { volumeId: this.gtId } },
-          config: { segments: { 1: { segmentIndex: 1, label: 'whole tumour', locked: true, active: false } } },
-        } as unknown as ToolsTypes.SegmentationPublicInput,
-      ])
-    }
-    const viewportId = this.viewportId(p)
-    await segmentation.addLabelmapRepresentationToViewport(viewportId, [{ segmentationId: this.gtId }])
-    segmentation.config.style.setStyle(
-      { type: ToolsEnums.SegmentationRepresentations.Labelmap, viewportId, segmentationId: this.gtId },
-      {
-        renderFill: false, renderFillInactive: false, renderOutline: true, renderOutlineInactive: true,
-        outlineWidth: 2, outlineWidthInactive: 2, outlineOpacity: 1, outlineOpacityInactive: 1,
-      },
-    )
-    segmentation.config.color.setSegmentIndexColor(viewportId, this.gtId, 1, [61, 220, 132, 255] as Types.Color)
-    this.gtPanes.add(p)
-    performance.mark(`tilelab:gt-${p}`)
-  }
-
-  /** Adds the three heat volumes to a pane's viewport, with their colour maps. */
-  private async addHeatActors(p: PaneId, vp: Types.IVolumeViewport): Promise<void> {
+    if (!vp || this.destroyed || this.dressed.has(p)) return
+    this.dressed.add(p)
     const unitDistance = ({ volumeActor }: { volumeActor: Types.VolumeActor }) =>
       // Overlay opacity is "per mm" (cornerstone3D #826): make it literal on a thin slab (renderer-notes.md).
       volumeActor.getProperty().setScalarOpacityUnitDistance(0, vp.getSlabThickness())
-    await vp.addVolumes(HEATS.map((h) => ({ volumeId: this.heatId(h), callback: unitDistance })))
+    await vp.addVolumes(HEATS.map((h) => ({ volumeId: this.heats.volumeId(h), callback: unitDistance })))
     if (this.destroyed || !this.enabled.has(p)) return
     this.applyHeatProperties(vp)
     performance.mark(`tilelab:heat-${p}`)
+    await this.gt?.addTo(this.viewportId(p))
+    if (this.destroyed || !this.enabled.has(p)) return
+    performance.mark(`tilelab:gt-${p}`)
+    this.applyVisibility()
   }
 
   private disablePane(p: PaneId): void {
@@ -281,13 +193,11 @@ export class StudyViewer {
     const viewportId = this.viewportId(p)
     this.cleanups.get(p)?.()
     this.cleanups.delete(p)
-    if (this.gtId && this.gtPanes.has(p))
-      segmentation.removeSegmentationRepresentations(viewportId, { segmentationId: this.gtId })
-    this.gtPanes.delete(p)
+    this.gt?.removeFrom(viewportId)
     ToolGroupManager.getToolGroup(this.toolGroupId)?.removeViewports(this.re.id, viewportId)
     this.re.disableElement(viewportId)
     this.enabled.delete(p)
-    this.heatPanes.delete(p)
+    this.dressed.delete(p)
     this.overlays.get(p)?.destroy()
     this.overlays.delete(p)
   }
@@ -402,7 +312,7 @@ export class StudyViewer {
 
   setOpacity(opacity: number): void {
     this.state.opacity = opacity
-    for (const p of this.heatPanes) {
+    for (const p of this.dressed) {
       const vp = this.viewport(p)
       if (vp) this.applyHeatProperties(vp)
     }
@@ -439,40 +349,25 @@ export class StudyViewer {
   }
 
   /**
-   * Stores one predicted slice and writes it into its heat volume (and the difference when both exist).
+   * Shows one predicted slice (HeatVolumes.put) and redraws the panes that show it, if it is the slice on screen.
    * @param probs `[ny, nx]` float32 probabilities, row-major (i fastest).
    * @throws Error when the slice has the wrong length or k is out of range.
    */
   putPrediction(mode: 'full' | 'tiled', k: number, probs: Float32Array): void {
-    const plane = this.nx * this.ny
-    if (probs.length !== plane) throw new Error(`${mode} slice ${k}: ${probs.length} values, expected ${plane}`)
-    if (!(k >= 0 && k < this.nz)) throw new Error(`${mode} slice ${k} outside 0..${this.nz - 1}`)
-    this.probs[mode][k] = probs
-    this.contourCache.delete(`${mode}:${k}`)
-    const out = this.heatData[mode].subarray(k * plane, (k + 1) * plane)
-    for (let n = 0; n < plane; n++) out[n] = Math.round(255 * Math.min(1, Math.max(0, probs[n])))
-    markSliceModified(this.heatVolumes[mode], k)
-    this.updateDifference(k)
-    if (k === this.slice) {
-      this.requestRender(this.panesShowing(mode))
-      // Contours are SVG: redraw them without a Cornerstone frame.
-      for (const p of this.enabled) if (this.contourModes(p).includes(mode)) this.drawOverlay(p)
-    }
+    this.heats.put(mode, k, probs)
+    if (k !== this.slice) return
+    const { layout, flags } = this.state
+    this.requestRender(
+      [...this.enabled].filter((p) => heatVisible(layout, flags, p, mode) || heatVisible(layout, flags, p, 'diff')),
+    )
+    // Contours are SVG: redraw them without a Cornerstone frame.
+    for (const p of this.enabled) if (contourModes(layout, flags, p).includes(mode)) this.drawOverlay(p)
   }
 
   /** Forgets every slice of one prediction (a new tiling is on its way). */
   clearPrediction(mode: 'full' | 'tiled'): void {
-    this.probs[mode].fill(null)
-    for (const key of [...this.contourCache.keys()]) if (key.startsWith(mode)) this.contourCache.delete(key)
-    this.heatData[mode].fill(0)
-    this.heatData.diff.fill(128)
-    for (const h of [mode, 'diff'] as HeatId[]) (this.heatVolumes[h] as unknown as { modified(): void }).modified()
+    this.heats.clear(mode)
     this.requestRender()
-  }
-
-  /** The probability slices received so far (for the metrics panel's own checks and the cursor readout). */
-  hasPrediction(mode: 'full' | 'tiled', k: number): boolean {
-    return this.probs[mode][k] !== null
   }
 
   destroy(): void {
@@ -480,11 +375,7 @@ export class StudyViewer {
     this.destroyed = true
     for (const p of [...this.enabled]) this.cleanups.get(p)?.()
     for (const c of this.globalCleanups) c()
-    try {
-      if (this.gtId && this.gtCreated) segmentation.removeSegmentation(this.gtId)
-    } catch {
-      /* already gone with a lost context */
-    }
+    this.gt?.destroy()
     ToolGroupManager.destroyToolGroup(this.toolGroupId)
     for (const o of this.overlays.values()) o.destroy()
     this.overlays.clear()
@@ -499,16 +390,6 @@ export class StudyViewer {
   // ---------------------------------------------------------------------------------------------------------
   // Internals
 
-  private updateDifference(k: number): void {
-    const f = this.probs.full[k]
-    const t = this.probs.tiled[k]
-    if (!f || !t) return
-    const plane = this.nx * this.ny
-    const out = this.heatData.diff.subarray(k * plane, (k + 1) * plane)
-    for (let n = 0; n < plane; n++) out[n] = Math.round(127.5 * (1 + Math.max(-1, Math.min(1, f[n] - t[n]))))
-    markSliceModified(this.heatVolumes.diff, k)
-  }
-
   private applyHeatProperties(vp: Types.IVolumeViewport): void {
     const o = this.state.opacity
     for (const h of HEATS) {
@@ -516,29 +397,9 @@ export class StudyViewer {
       const opacity = h === 'diff' ? differenceOpacityMapping(o) : confidenceOpacityMapping(o)
       vp.setProperties(
         { voiRange: { lower: 0, upper: 255 }, colormap: { name, opacity } } as unknown as Types.ViewportProperties,
-        this.heatId(h),
+        this.heats.volumeId(h),
       )
     }
-  }
-
-  private heatVisible(p: PaneId, h: HeatId): boolean {
-    const f = this.state.flags
-    const on = h === 'full' ? f.fullHeat : h === 'tiled' ? f.tiledHeat : f.diff
-    if (this.state.layout === 'single') return p === 'main' && on
-    if (h === 'diff') return false
-    return on && p === (h === 'full' ? 'main' : 'side')
-  }
-
-  private contourModes(p: PaneId): ('full' | 'tiled')[] {
-    const f = this.state.flags
-    const modes: ('full' | 'tiled')[] = []
-    if (f.fullContour && (this.state.layout === 'single' ? p === 'main' : p === 'main')) modes.push('full')
-    if (f.tiledContour && (this.state.layout === 'single' ? p === 'main' : p === 'side')) modes.push('tiled')
-    return modes
-  }
-
-  private gridVisible(p: PaneId): boolean {
-    return this.state.flags.grid && (this.state.layout === 'single' ? p === 'main' : p === 'side')
   }
 
   private applyVisibility(): void {
@@ -546,15 +407,12 @@ export class StudyViewer {
       const vp = this.viewport(p)
       if (!vp) continue
       for (const h of HEATS) {
-        const entry = vp.getActors().find((a) => a.referencedId === this.heatId(h) || a.uid === this.heatId(h))
-        ;(entry?.actor as unknown as { setVisibility(b: boolean): void } | undefined)?.setVisibility(this.heatVisible(p, h))
-      }
-      if (this.gtId && this.gtPanes.has(p))
-        segmentation.config.visibility.setSegmentationRepresentationVisibility(
-          this.viewportId(p),
-          { segmentationId: this.gtId, type: ToolsEnums.SegmentationRepresentations.Labelmap },
-          this.state.flags.gt,
+        const entry = vp.getActors().find((a) => a.referencedId === this.heats.volumeId(h) || a.uid === this.heats.volumeId(h))
+        ;(entry?.actor as unknown as { setVisibility(b: boolean): void } | undefined)?.setVisibility(
+          heatVisible(this.state.layout, this.state.flags, p, h),
         )
+      }
+      this.gt?.setVisible(this.viewportId(p), this.state.flags.gt)
     }
     this.requestRender()
   }
@@ -578,11 +436,6 @@ export class StudyViewer {
     })
   }
 
-  /** Panes whose Cornerstone picture shows a prediction of `mode` (its heatmap or the difference map). */
-  private panesShowing(mode: 'full' | 'tiled'): PaneId[] {
-    return [...this.enabled].filter((p) => this.heatVisible(p, mode) || this.heatVisible(p, 'diff'))
-  }
-
   private resize(): void {
     if (this.destroyed) return
     this.re.resize(true, true)
@@ -601,25 +454,14 @@ export class StudyViewer {
     const ei = toCanvas(1, 0)
     const ej = toCanvas(0, 1)
     overlay.setSliceTransform([ei[0] - o[0], ei[1] - o[1], ej[0] - o[0], ej[1] - o[1], o[0], o[1]])
+    const { layout, flags } = this.state
     overlay.setContours(
-      this.contourModes(p).map((mode) => ({ id: mode, path: this.contour(mode, k), color: MODE_COLORS[mode] })),
+      contourModes(layout, flags, p).map((mode) => ({ id: mode, path: this.heats.contour(mode, k), color: MODE_COLORS[mode] })),
     )
-    overlay.setTileGrid(this.gridVisible(p) ? tileLayout(this.nx, this.ny, this.state.tiling) : null, '#f5d04c')
+    overlay.setTileGrid(gridVisible(layout, flags, p) ? tileLayout(this.nx, this.ny, this.state.tiling) : null, '#f5d04c')
     const { clientWidth: w, clientHeight: h } = this.elements[p]
     overlay.setOrientation(orientationOf(vp.getCamera()), w, h)
     overlay.setScale(Math.hypot(ei[0] - o[0], ei[1] - o[1]) / (this.study.spacingMm[0] || 1), w, h)
-  }
-
-  private contour(mode: 'full' | 'tiled', k: number): string {
-    const probs = this.probs[mode][k]
-    if (!probs) return ''
-    const key = `${mode}:${k}`
-    let path = this.contourCache.get(key)
-    if (path === undefined) {
-      path = isoContourPath(probs, this.nx, this.ny, 0.5)
-      this.contourCache.set(key, path)
-    }
-    return path
   }
 
   private readout(p: PaneId, vp: Types.IVolumeViewport, e: MouseEvent): CursorReadout | null {
@@ -638,25 +480,9 @@ export class StudyViewer {
       ijk: [i, j, k],
       value: Number(vm.getAtIJK(i, j, k)),
       worldMm,
-      full: this.probs.full[k]?.[n] ?? null,
-      tiled: this.probs.tiled[k]?.[n] ?? null,
+      full: this.heats.probAt('full', k, n),
+      tiled: this.heats.probAt('tiled', k, n),
       gt: this.wholeTumor ? this.wholeTumor[n + this.nx * this.ny * k] : null,
-    }
-  }
-
-  /** Cornerstone 5.0.13 does not survive a lost WebGL context: report it so the app re-mounts the viewer. */
-  private watchContextLoss(): void {
-    const pool = (this.re as unknown as { _implementation?: { contextPool?: { offScreenCanvasContainers?: HTMLElement[] } } })
-      ._implementation?.contextPool
-    for (const container of pool?.offScreenCanvasContainers ?? []) {
-      const canvas = container.querySelector('canvas')
-      if (!canvas) continue
-      const onLost = (e: Event) => {
-        e.preventDefault()
-        if (!this.destroyed) this.events.onContextLost()
-      }
-      canvas.addEventListener('webglcontextlost', onLost)
-      this.globalCleanups.push(() => canvas.removeEventListener('webglcontextlost', onLost))
     }
   }
 
@@ -682,8 +508,6 @@ export class StudyViewer {
 
   /** For the e2e harness: the WebGL canvases of this viewer's context pool. */
   glCanvases(): HTMLCanvasElement[] {
-    const pool = (this.re as unknown as { _implementation?: { contextPool?: { offScreenCanvasContainers?: HTMLElement[] } } })
-      ._implementation?.contextPool
-    return (pool?.offScreenCanvasContainers ?? []).flatMap((c) => [...c.querySelectorAll('canvas')])
+    return poolCanvases(this.re)
   }
 }
