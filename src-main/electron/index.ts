@@ -72,7 +72,10 @@ void app.whenReady().then(async () => {
     if (!service || url.host !== 'app') return new Response('not found', { status: 404 })
     try {
       const { bytes, contentType } = await service.readResource(decodeURIComponent(url.pathname.slice(1)))
-      return new Response(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { headers: { 'content-type': contentType } })
+      // The page is file:// (another origin than tilelab://app), so the bytes need a CORS header to be readable.
+      return new Response(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+        headers: { 'content-type': contentType, 'access-control-allow-origin': '*', 'cache-control': 'no-store' },
+      })
     } catch (err) {
       return new Response(JSON.stringify(serializeError(err)), { status: 404, headers: { 'content-type': 'application/json' } })
     }
