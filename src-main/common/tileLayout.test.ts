@@ -10,6 +10,8 @@ describe('tileOffsets (paper-spec §4)', () => {
     [240, 256, 0, [0]],
     [240, 120, 0, [0, 120]],
     [240, 100, 0, [0, 100, 140]],
+    [155, 128, 0.5, [0, 27]],
+    [20, 10, 0.55, [0, 5, 10]],
   ])('L=%i P=%i overlap=%f → %j', (L, P, o, want) => {
     expect(tileOffsets(L, P, o)).toEqual(want)
   })

@@ -4,6 +4,8 @@
  * Rule (paper-spec §4, TSI `predict_tiles`): along an axis of length L with tile P and step S, start at 0 and advance
  * by S; an offset idx is kept while idx < L − P; then the last tile is shifted back to end flush with the border
  * (offset L − P) and the axis stops. No padding. S = round(P·(1 − overlap)) (common/types.ts Tiling).
+ * The same rule as the engine's engine/inference/tiling.ts (tileOffsets, strideFromOverlap); the renderer may import
+ * only from common/, hence this copy for drawing the grid.
  * Examples on 240: 128/64 → {0, 64, 112} (9 tiles); 128/32 → {0, 32, 64, 96, 112}; 64/32 → {0, 32, …, 160, 176}.
  * A tile at least as long as the axis gives the single offset 0 (the engine pads such a slice; the grid shows
  * one tile clipped to the slice).
@@ -22,7 +24,9 @@ export function tileOffsets(length: number, tile: number, overlap: number): numb
   if (!(length >= 1) || !(tile >= 1) || !(overlap >= 0 && overlap < 1))
     throw new RangeError(`tileOffsets: length ${length}, tile ${tile}, overlap ${overlap}`)
   if (tile >= length) return [0]
-  const step = Math.max(1, Math.round(tile * (1 - overlap)))
+  // Snapped to 1e-9 before rounding half up, as the engine does (engine/inference/tiling.ts), so that decimal
+  // overlaps round as their decimal value would.
+  const step = Math.max(1, Math.round(Math.round(tile * (1 - overlap) * 1e9) / 1e9))
   const out: number[] = []
   for (let idx = 0; ; idx += step) {
     if (idx < length - tile) out.push(idx)

@@ -3,42 +3,42 @@
  * legends (CSS gradients). Heat volumes are stored as uint8: probability p ∈ [0, 1] → round(255·p); the difference
  * d = full − tiled ∈ [−1, 1] → round(127.5·(d + 1)). Opacity mappings are in those stored units.
  *
- * - Confidence: matplotlib's "plasma" (perceptually uniform; no white peak, which would vanish on bright FLAIR
- *   tissue). Transparent below p = 0.1, ramping to the user opacity at p = 1.
+ * - Confidence: matplotlib's "plasma" via d3-scale-chromatic (perceptually uniform; no white peak, which would
+ *   vanish on bright FLAIR tissue). Transparent below p = 0.1, ramping to the user opacity at p = 1.
  * - Difference: diverging blue/red after ColorBrewer RdBu: blue where tiled > full, red where full > tiled,
  *   transparent near 0.
  */
+import { interpolatePlasma, interpolateRdBu } from 'd3-scale-chromatic'
 
 /** Stops [t, r, g, b] with t ∈ [0, 1] and r, g, b ∈ [0, 1]. */
 export type ColorStops = [number, number, number, number][]
 
-const rgb = (t: number, r: number, g: number, b: number): [number, number, number, number] => [t, r / 255, g / 255, b / 255]
+/** Parses d3's colour strings ('#rrggbb' or 'rgb(r, g, b)') into [r, g, b] in [0, 1]. */
+export function parseColor(c: string): [number, number, number] {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(c)
+  if (hex) return [1, 2, 3].map((i) => parseInt(hex[i], 16) / 255) as [number, number, number]
+  const rgb = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(c)
+  if (rgb) return [1, 2, 3].map((i) => Number(rgb[i]) / 255) as [number, number, number]
+  throw new Error(`colour ${c}: not #rrggbb or rgb(r, g, b)`)
+}
 
-/** matplotlib plasma, 9 stops. */
-export const CONFIDENCE_STOPS: ColorStops = [
-  rgb(0.0, 13, 8, 135),
-  rgb(0.125, 75, 3, 161),
-  rgb(0.25, 125, 3, 168),
-  rgb(0.375, 168, 34, 150),
-  rgb(0.5, 203, 70, 121),
-  rgb(0.625, 229, 107, 93),
-  rgb(0.75, 248, 148, 65),
-  rgb(0.875, 253, 195, 40),
-  rgb(1.0, 240, 249, 33),
-]
+const sample = (f: (t: number) => string, t: number, at: number): [number, number, number, number] => [t, ...parseColor(f(at))]
+
+/** matplotlib's plasma (d3-scale-chromatic, the map TileLab's PNG outputs use too), 11 stops. */
+export const CONFIDENCE_STOPS: ColorStops = Array.from({ length: 11 }, (_, i) => sample(interpolatePlasma, i / 10, i / 10))
 
 /**
- * ColorBrewer RdBu's ends (t = 0 ↔ d = −1 blue, t = 1 ↔ d = +1 red) without its white middle: near d = 0 the map is
- * transparent anyway, and a white tint would be mistaken for hyperintense FLAIR.
+ * ColorBrewer RdBu (d3-scale-chromatic) without its white middle: t = 0 ↔ d = −1 blue, t = 1 ↔ d = +1 red. Near
+ * d = 0 the map is transparent anyway, and a white tint would be mistaken for hyperintense FLAIR.
  */
 export const DIFFERENCE_STOPS: ColorStops = [
-  rgb(0.0, 33, 102, 172),
-  rgb(0.3, 67, 147, 195),
-  rgb(0.49, 120, 190, 230),
-  rgb(0.5, 128, 128, 128),
-  rgb(0.51, 240, 130, 100),
-  rgb(0.7, 214, 96, 77),
-  rgb(1.0, 178, 24, 43),
+  sample(interpolateRdBu, 0, 0.95),
+  sample(interpolateRdBu, 0.3, 0.85),
+  sample(interpolateRdBu, 0.49, 0.72),
+  [0.5, 0.5, 0.5, 0.5],
+  sample(interpolateRdBu, 0.51, 0.28),
+  sample(interpolateRdBu, 0.7, 0.15),
+  sample(interpolateRdBu, 1, 0.05),
 ]
 
 /** Opacity at probability p (before the user's opacity factor). */
