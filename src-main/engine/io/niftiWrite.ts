@@ -65,7 +65,8 @@ export function encodeNifti(data: ArrayLike<number>, options: NiftiWriteOptions)
   writeHeader(view, options, code, bytes * 8, le)
   writeVoxels(view, data, options, le)
   const raw = new Uint8Array(buf)
-  return options.gzip ? gzipSync(raw, { level: 6 }) : raw
+  // mtime 0: no timestamp in the gzip header, so the same volume always gives the same bytes
+  return options.gzip ? gzipSync(raw, { level: 6, mtime: 0 }) : raw
 }
 
 /**
