@@ -54,6 +54,9 @@ const NUCLEI: [number, number, number, number, number, number][] = [
   [24, -5, -1, 6, 16, 10],
 ]
 
+/** Largest CSF fraction of a cortical sulcus at 1 mm (partial volume with the grey matter of its walls). */
+const SULCAL_CSF_MAX = 0.65
+
 /** Evaluates the lesion-free anatomy of one case. */
 export class AnatomyModel {
   private readonly rot: number[]
@@ -87,7 +90,7 @@ export class AnatomyModel {
     this.temporal = [...p.temporalLobeMm]
     this.cerebellum = [...p.cerebellumMm]
     this.nuclei = NUCLEI.map(([x, y, z, a, b, c]) => [x * this.sx, y * this.sy, z * this.sz, a * this.sx, b * this.sy, c * this.sz])
-    this.foldDepthMm = p.sulcusDepthMm * 1.35 + p.greyMatterMm + 1
+    this.foldDepthMm = p.sulcusDepthMm * 1.5 + p.greyMatterMm + 1
   }
 
   /** FOV frame → brain frame (mm), written to out[0..2]. */
@@ -167,14 +170,13 @@ export class AnatomyModel {
   tissueAt(depthMm: number, x: number, y: number, z: number, out: TissueSample): void {
     const p = this.p, k = p.contrast, n = this.noise
     const region = this.region
+    this.foldCsfSdf = this.foldGmSdf = 100
     let csfSdf = depthMm - p.surfaceCsfMm
     let gmSdf = csfSdf - p.greyMatterMm
     let base = 1
     const hw = p.sulcusHalfWidthMm
     if (region === REGION.cerebrum) {
-      this.foldCsfSdf = this.foldGmSdf = 100
       if (depthMm < this.foldDepthMm) this.folds(depthMm, x, y, z)
-      csfSdf = Math.min(csfSdf, this.foldCsfSdf)
       gmSdf = Math.min(gmSdf, this.foldGmSdf)
       // interhemispheric fissure, above and in front of / behind the corpus callosum
       if (Math.abs(x) < 10) {
@@ -206,8 +208,9 @@ export class AnatomyModel {
 
     const vSdf = this.ventricleSdf(x, y, z)
     const wV = insideWeight(vSdf, 1)
-    const wCsf = Math.max(insideWeight(csfSdf, 1), wV)
-    const wGm = insideWeight(gmSdf, 1.2)
+    // sulci are mostly narrower than a voxel: their CSF darkens the cortex without reaching the CSF level
+    const wCsf = Math.max(insideWeight(csfSdf, 1), SULCAL_CSF_MAX * insideWeight(this.foldCsfSdf, 1), wV)
+    const wGm = insideWeight(gmSdf, 1.6)
     let wDeep = 0
     if (region === REGION.cerebrum && Math.abs(x) < 40 * this.sx && Math.abs(y) < 45 * this.sy && Math.abs(z) < 30 * this.sz)
       wDeep = insideWeight(this.nucleiSdf(x, y, z), 2.5)
@@ -223,7 +226,7 @@ export class AnatomyModel {
     let level = base * (1 - wDeep) + k.deepGreyMatter * wDeep
     level += (k.lining - level) * lining * 0.6
     level += (k.hyperintensity - level) * wBright
-    level += (k.greyMatter * (region === REGION.cerebrum ? 1 : 0.97) - level) * wGm
+    level += ((region === REGION.cerebrum ? k.greyMatter : 1.1 * base) - level) * wGm
     level += (k.csf - level) * wCsf
     out.level = level
     out.greyWeight = wGm
@@ -243,18 +246,19 @@ export class AnatomyModel {
     // shallower sulci on the medial base of the brain, where an axial slice grazes the surface
     const gz = z / (az * az), gx = x / (c.lr * c.lr), gy = y / (c.ap * c.ap)
     const down = z < 0 && Math.abs(x) < 0.45 * c.lr ? (gz * gz) / (gx * gx + gy * gy + gz * gz) : 0
-    const depthNoise = Math.max(-1.35, Math.min(1.35, n.at(x / 40 + 71.3, y / 40 + 2.9, z / 40 + 40.1)))
-    const sulcusDepth = p.sulcusDepthMm * (1 + 0.25 * depthNoise) * (1 - down)
+    // each sulcus has its own depth: the depth varies on the scale of the sulcal spacing
+    const depthNoise = Math.max(-1.3, Math.min(1.25, n.at(x / 16 + 71.3, y / 16 + 2.9, z / 16 + 40.1)))
+    const sulcusDepth = p.sulcusDepthMm * (1 + 0.4 * depthNoise) * (1 - down)
     if (depthMm > sulcusDepth + gm + 1) return
     // noise on the surface point above the voxel: sulci run perpendicular to the surface, as gyri do
     const k0 = Math.sqrt((x / c.lr) ** 2 + (y / c.ap) ** 2 + (z / az) ** 2)
     const e = (0.65 + 0.35 * k0) / (k0 || 1) / p.foldWavelengthMm
-    const open = p.sulcusHalfWidthMm + 1.2 * Math.max(0, 1 - depthMm / 4) // sulci widen at the surface
-    const gradient = (NOISE_GRADIENT_PER_CELL * 1.6) / p.foldWavelengthMm
+    const open = p.sulcusHalfWidthMm + 0.5 * Math.max(0, 1 - depthMm / 4) // sulci widen at the surface
+    const gradient = (NOISE_GRADIENT_PER_CELL * 1.5) / p.foldWavelengthMm
     const reach = (open + gm + 1) * gradient // |f| beyond which the voxel is far from every sulcus
     let f = n.at(x * e, y * e, z * e)
-    if (Math.abs(f) - 3 > reach) return
-    f += 0.6 * n.at(2.1 * x * e + 31.7, 2.1 * y * e + 3.3, 2.1 * z * e + 9.1)
+    if (Math.abs(f) - 2.6 > reach) return
+    f += 0.5 * n.at(2.1 * x * e + 31.7, 2.1 * y * e + 3.3, 2.1 * z * e + 9.1)
     if (Math.abs(f) - 0.9 > reach) return
     f += 0.25 * n.at(4.3 * x * e + 7.1, 4.3 * y * e + 61.3, 4.3 * z * e + 23.9)
     const dist = Math.abs(f) / gradient

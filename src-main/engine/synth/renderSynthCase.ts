@@ -18,6 +18,9 @@ import { createNoise3 } from './perlinNoise'
 import { caseRng } from './synthRng'
 import { ellipsoidSdf } from './sdfShapes'
 
+/** CSF within this depth (mm) of the brain outline is stripped to background, as BraTS skull stripping does. */
+const STRIP_DEPTH_MM = 2
+
 export interface RenderOptions {
   /** Grid [nx, ny, nz]; the 240×240×155 mm field of view is sampled at FOV/dims mm. Default: BraTS 240×240×155. */
   dims?: Dims3
@@ -103,7 +106,7 @@ function createContext(params: SynthCaseParams, spacingMm: [number, number, numb
     spacingMm,
     skull,
     /** Core labels only this deep in the brain, so that every core voxel's neighbours are in the brain. */
-    coreMinDepthMm: 1 + 1.8 * Math.max(...spacingMm),
+    coreMinDepthMm: STRIP_DEPTH_MM + 0.5 + 1.8 * Math.max(...spacingMm),
     q: new Float64Array(3),
     d: new Float64Array(3),
     tissue: { level: 0, tissue: 0, greyWeight: 0, ventricleWeight: 0 } as TissueSample,
@@ -145,6 +148,11 @@ function renderSlice(
       for (let n = 0; n < lesions.length; n++) lesions[n].warp(d)
       model.toBrain(d[0], d[1], d[2], d)
       model.tissueAt(depth, d[0], d[1], d[2], ts)
+      // skull stripping removes the CSF over the surface and in the mouths of the sulci
+      if (depth < STRIP_DEPTH_MM && ts.tissue === TISSUE.csf) {
+        if (c.skull) writeHead(c, q, 0, idx, flair, tissueMap, wm, sigma, px, py, pz)
+        continue
+      }
       let level = ts.level
       let label = 0, wOedema = 0, oedemaLevel = 0, wCore = 0, coreLevel = 0
       for (let n = 0; n < lesions.length; n++) {
@@ -163,7 +171,9 @@ function renderSlice(
       }
       level += (oedemaLevel - level) * wOedema
       level += (coreLevel - level) * wCore
-      level *= 1 + a.textureAmp * c.texture.at(px / 2.2 + 200.5, py / 2.2 + 100.5, pz / 2.2 + 50.5)
+      // fine texture plus slow tissue heterogeneity (white matter is not flat on FLAIR)
+      level *= 1 + a.textureAmp * (c.texture.at(px / 2.2 + 200.5, py / 2.2 + 100.5, pz / 2.2 + 50.5) +
+        0.8 * c.texture.at(px / 18 + 20.5, py / 18 + 10.5, pz / 18 + 5.5))
       const signal = level * wm * biasField(a.biasCoefficients, px, py, pz)
       flair[idx] = Math.max(1, Math.min(32767, Math.round(rician(c, signal, sigma))))
       seg[idx] = label
