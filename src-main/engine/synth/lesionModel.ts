@@ -118,10 +118,12 @@ export class LesionModel {
     const oedemaSdf = Math.min(free, coreSdf - OEDEMA_MARGIN_MM)
     out.coreSdf = coreSdf
     out.oedemaSdf = oedemaSdf
-    out.oedemaWeight = insideWeight(oedemaSdf, 3.5)
+    // infiltrative margin: the signal fades over ~6 mm around the drawn border, as in real FLAIR
+    out.oedemaWeight = insideWeight(oedemaSdf + 0.5, 6)
     out.coreWeight = insideWeight(coreSdf, 1.2)
     const near = Math.exp(-Math.max(0, coreSdf) / 10)
-    out.oedemaLevel = l.oedemaLevel * (0.82 + 0.22 * near) * (1 + 0.07 * n.at(qx / 4 + o + 80, qy / 4, qz / 4))
+    const patchy = 0.12 * n.at(qx / 12 + o + 150, qy / 12, qz / 12) + 0.05 * n.at(qx / 4 + o + 80, qy / 4, qz / 4)
+    out.oedemaLevel = l.oedemaLevel * (0.8 + 0.25 * near) * (1 + patchy)
     out.coreLabel = 0
     out.coreLevel = l.coreLevel
     if (out.coreWeight <= 0) return true

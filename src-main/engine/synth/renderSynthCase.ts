@@ -138,7 +138,7 @@ function renderSlice(
       if (!inBrain) {
         if (c.skull) writeHead(c, q, sdf, idx, flair, tissueMap, wm, sigma, px, py, pz)
         // far outside: the next voxels along the row are background too (the sdf is a near-distance)
-        else if (sdf > 3) i += Math.floor((0.6 * sdf) / sx) - 1
+        else if (sdf > 3) i += Math.max(0, Math.floor((0.6 * sdf) / sx) - 1)
         continue
       }
       const depth = -sdf

@@ -49,7 +49,7 @@ function sampleAnatomy(rng: SynthRng): AnatomyParams {
     greyMatterMm: rng.range(2.5, 3.2),
     foldWavelengthMm: rng.range(17, 22),
     sulcusDepthMm: rng.range(14, 21),
-    capsMm: 0.5 + 5 * atrophy * rng.uniform(),
+    capsMm: 1 + 6 * atrophy * rng.uniform(),
     whiteMatterLesions: [],
     contrast: {
       whiteMatter: wm,
@@ -65,15 +65,15 @@ function sampleAnatomy(rng: SynthRng): AnatomyParams {
     },
     noiseSigma: rng.range(0.02, 0.05),
     textureAmp: rng.range(0.02, 0.05),
-    biasCoefficients: Array.from({ length: 9 }, (_, n) => rng.normal() * (n < 3 ? 0.07 : 0.05)),
+    biasCoefficients: Array.from({ length: 9 }, (_, n) => rng.normal() * (n < 3 ? 0.1 : 0.07)),
   }
 }
 
 function sampleWhiteMatterLesions(rng: SynthRng, model: AnatomyModel, a: AnatomyParams): WhiteMatterLesion[] {
-  const count = rng.int(0, Math.round(2 + 8 * Math.min(1, (a.ventricleScale - 0.7) / 0.9)))
+  const count = rng.int(1, Math.round(3 + 12 * Math.min(1, (a.ventricleScale - 0.7) / 0.9)))
   const out: WhiteMatterLesion[] = []
   for (let tries = 0; out.length < count && tries < 400; tries++) {
-    const r = rng.logRange(1.5, 5)
+    const r = rng.logRange(1.5, 6)
     const q: [number, number, number] = [
       rng.range(-0.7, 0.7) * a.cerebrumMm.lr,
       rng.range(-0.7, 0.7) * a.cerebrumMm.ap,
@@ -117,7 +117,7 @@ function sampleLesionShape(rng: SynthRng, kind: LesionKind, scale: number): Lesi
   const add = rng.logRange(spec.add[0], spec.add[1]) * scale
   const coreRadiiMm = [0, 1, 2].map(() => round2(rc * rng.range(0.75, 1.25))) as [number, number, number]
   const oedemaRadiiMm = coreRadiiMm.map((c) => round2(c + Math.max(2, add * rng.range(0.7, 1.3)))) as [number, number, number]
-  const oedemaLevel = rng.range(1.9, 2.5)
+  const oedemaLevel = rng.range(1.6, 2.5)
   return {
     kind,
     site: 'deep',
