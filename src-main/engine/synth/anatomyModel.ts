@@ -16,6 +16,7 @@ import type { AnatomyParams, SynthCaseParams } from './synthParams'
 import { TISSUE } from './synthParams'
 import { createNoise3, NOISE_GRADIENT_PER_CELL, type Noise3 } from './perlinNoise'
 import { caseRng } from './synthRng'
+import { GridField } from './gridField'
 import { capsuleSdf, ellipsoidSdf, insideWeight, rotationMatrix, smoothMin } from './sdfShapes'
 
 /** Where a brain-frame point is: signed distance to the brain surface and the structure it belongs to. */
@@ -72,6 +73,10 @@ export class AnatomyModel {
   private readonly nuclei: number[][]
   /** Deepest sulcus (mm below the surface) including its grey-matter walls. */
   private readonly foldDepthMm: number
+  /** Slow noise fields, tabulated on coarse grids of the brain frame (outline bumps, sulcal depth, falx bend). */
+  private readonly shapeField: GridField
+  private readonly depthField: GridField
+  private readonly midlineField: GridField
   /** Region of the last brainSdf call (REGION). */
   region = 0
   /** Signed distances of the last brainSdf call, per component (for the fissures between them). */
@@ -91,6 +96,12 @@ export class AnatomyModel {
     this.cerebellum = [...p.cerebellumMm]
     this.nuclei = NUCLEI.map(([x, y, z, a, b, c]) => [x * this.sx, y * this.sy, z * this.sz, a * this.sx, b * this.sy, c * this.sz])
     this.foldDepthMm = p.sulcusDepthMm * 1.5 + p.greyMatterMm + 1
+    const c = p.cerebrumMm, n = noise
+    const lo: [number, number, number] = [-c.lr * 1.4, -c.ap * 1.3, -c.inf - 30] // the cerebrum; clamped below
+    const hi: [number, number, number] = [c.lr * 1.4, c.ap * 1.3, c.sup * 1.2]
+    this.shapeField = new GridField((x, y, z) => n.at(x / 60 + 11.3, y / 60 + 5.1, z / 60 + 17.9), lo, hi, 6)
+    this.depthField = new GridField((x, y, z) => n.at(x / 16 + 71.3, y / 16 + 2.9, z / 16 + 40.1), lo, hi, 3)
+    this.midlineField = new GridField((_x, y, z) => n.at(y / 50 + 3.7, z / 50 + 8.2, 0.5), [0, lo[1], lo[2]], [0, hi[1], hi[2]], 5)
   }
 
   /** FOV frame → brain frame (mm), written to out[0..2]. */
@@ -125,7 +136,7 @@ export class AnatomyModel {
     const lr = c.lr * (1 + p.posteriorWidening * Math.max(-1, Math.min(1, y / c.ap)))
     let main = ellipsoidSdf(x, y, z, lr, c.ap, az)
     if (Math.abs(main) < 6 + p.shapeNoise * c.ap) {
-      const m = 1 + p.shapeNoise * this.noise.at(x / 60 + 11.3, y / 60 + 5.1, z / 60 + 17.9)
+      const m = 1 + p.shapeNoise * this.shapeField.at(x, y, z)
       main = ellipsoidSdf(x, y, z, lr * m, c.ap * m, az * m)
     }
     const t = this.temporal
@@ -180,7 +191,7 @@ export class AnatomyModel {
       gmSdf = Math.min(gmSdf, this.foldGmSdf)
       // interhemispheric fissure, above and in front of / behind the corpus callosum
       if (Math.abs(x) < 10) {
-        const mid = Math.abs(x - 1.5 * n.at(y / 50 + 3.7, z / 50 + 8.2, 0.5))
+        const mid = Math.abs(x - 1.5 * this.midlineField.at(0, y, z))
         const cy = y / (0.44 * p.cerebrumMm.ap), cz = (z + 12 * this.sz) / (36 * this.sz)
         const central = (Math.sqrt(cy * cy + cz * cz) - 1) * 30
         csfSdf = Math.min(csfSdf, Math.max(mid - 1.2 * hw, -central))
@@ -247,7 +258,7 @@ export class AnatomyModel {
     const gz = z / (az * az), gx = x / (c.lr * c.lr), gy = y / (c.ap * c.ap)
     const down = z < 0 && Math.abs(x) < 0.45 * c.lr ? (gz * gz) / (gx * gx + gy * gy + gz * gz) : 0
     // each sulcus has its own depth: the depth varies on the scale of the sulcal spacing
-    const depthNoise = Math.max(-1.3, Math.min(1.25, n.at(x / 16 + 71.3, y / 16 + 2.9, z / 16 + 40.1)))
+    const depthNoise = Math.max(-1.3, Math.min(1.25, this.depthField.at(x, y, z)))
     const sulcusDepth = p.sulcusDepthMm * (1 + 0.4 * depthNoise) * (1 - down)
     if (depthMm > sulcusDepth + gm + 1) return
     // noise on the surface point above the voxel: sulci run perpendicular to the surface, as gyri do

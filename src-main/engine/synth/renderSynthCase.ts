@@ -17,6 +17,7 @@ import { LesionModel, type LesionSample } from './lesionModel'
 import { createNoise3 } from './perlinNoise'
 import { caseRng } from './synthRng'
 import { ellipsoidSdf } from './sdfShapes'
+import { GridField } from './gridField'
 
 /** CSF within this depth (mm) of the brain outline is stripped to background, as BraTS skull stripping does. */
 const STRIP_DEPTH_MM = 2
@@ -56,7 +57,7 @@ export function synthGeometry(dims: Dims3 = BRATS_DIMS): { spacingMm: [number, n
   return {
     spacingMm: s,
     affine: [
-      [-s[0], 0, 0, -o[0]],
+      [-s[0], 0, 0, 0.5 - 0.5 * s[0]], // = −o[0], written so that 1 mm gives +0 as BraTS headers hold
       [0, -s[1], 0, 239 - o[1]],
       [0, 0, s[2], o[2]],
       [0, 0, 0, 1],
@@ -97,7 +98,9 @@ function createContext(params: SynthCaseParams, spacingMm: [number, number, numb
   const model = createAnatomyModel(params)
   const texture = createNoise3(caseRng(params.seed, params.caseIndex, 'lesionShape'))
   const lesions = params.lesions.map((l) => new LesionModel(l, texture))
+  const slowTexture = new GridField((x, y, z) => 0.8 * texture.at(x / 18 + 20.5, y / 18 + 10.5, z / 18 + 5.5), [0, 0, 0], FOV_MM, 4)
   return {
+    slowTexture,
     params,
     model,
     lesions,
@@ -172,8 +175,7 @@ function renderSlice(
       level += (oedemaLevel - level) * wOedema
       level += (coreLevel - level) * wCore
       // fine texture plus slow tissue heterogeneity (white matter is not flat on FLAIR)
-      level *= 1 + a.textureAmp * (c.texture.at(px / 2.2 + 200.5, py / 2.2 + 100.5, pz / 2.2 + 50.5) +
-        0.8 * c.texture.at(px / 18 + 20.5, py / 18 + 10.5, pz / 18 + 5.5))
+      level *= 1 + a.textureAmp * (c.texture.at(px / 2.2 + 200.5, py / 2.2 + 100.5, pz / 2.2 + 50.5) + c.slowTexture.at(px, py, pz))
       const signal = level * wm * biasField(a.biasCoefficients, px, py, pz)
       flair[idx] = Math.max(1, Math.min(32767, Math.round(rician(c, signal, sigma))))
       seg[idx] = label

@@ -38,19 +38,19 @@ export async function ensureSampleStudy(cacheDir: string): Promise<string> {
   const root = join(cacheDir, FOLDER)
   const caseId = synthCaseId(SAMPLE_STUDY_CASE)
   const studyDir = join(root, caseId)
-  if (await isCurrent(root, caseId)) return studyDir
+  if (await isSampleStudyCurrent(cacheDir)) return studyDir
   const tmp = join(cacheDir, `.${FOLDER}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   try {
     await mkdir(tmp, { recursive: true })
     await writeSynthCase(sampleCaseParams(SAMPLE_STUDY_SEED, SAMPLE_STUDY_CASE), tmp)
     const stamp: SampleStamp = { version: SYNTH_VERSION, seed: SAMPLE_STUDY_SEED, caseIndex: SAMPLE_STUDY_CASE, caseId }
     await writeJsonAtomic(join(tmp, 'sample.json'), stamp)
-    if (await isCurrent(root, caseId)) return studyDir // another process finished first
+    if (await isSampleStudyCurrent(cacheDir)) return studyDir // another process finished first
     await rm(root, { recursive: true, force: true })
     try {
       await rename(tmp, root)
     } catch (err) {
-      if (!(await isCurrent(root, caseId))) throw err
+      if (!(await isSampleStudyCurrent(cacheDir))) throw err
     }
     return studyDir
   } catch (err) {
@@ -61,7 +61,13 @@ export async function ensureSampleStudy(cacheDir: string): Promise<string> {
   }
 }
 
-async function isCurrent(root: string, caseId: string): Promise<boolean> {
+/**
+ * Whether `cacheDir` holds a complete sample study made by this generator version (stamp and both files).
+ * Never throws: anything unreadable counts as absent.
+ */
+export async function isSampleStudyCurrent(cacheDir: string): Promise<boolean> {
+  const root = join(cacheDir, FOLDER)
+  const caseId = synthCaseId(SAMPLE_STUDY_CASE)
   try {
     const stamp = JSON.parse(await readFile(join(root, 'sample.json'), 'utf8')) as SampleStamp
     if (stamp.version !== SYNTH_VERSION || stamp.seed !== SAMPLE_STUDY_SEED || stamp.caseId !== caseId) return false

@@ -132,7 +132,8 @@ export async function writeSynthCase(
   const dir = join(outDir, params.caseId)
   const flairPath = join(dir, `${params.caseId}_flair.nii.gz`)
   const segPath = join(dir, `${params.caseId}_seg.nii.gz`)
-  const common = { dims: r.dims, spacingMm: r.spacingMm, affine: r.affine, gzip: true }
+  // scl_slope 1, scl_inter 0 as in BraTS 2021 headers
+  const common = { dims: r.dims, spacingMm: r.spacingMm, affine: r.affine, gzip: true, gzipLevel: 4 as const, sclSlope: 1, sclInter: 0 }
   const description = `TileLab synthetic v${SYNTH_VERSION} seed ${params.seed} case ${params.caseIndex}`
   const flairBytes = encodeNifti(r.flair, { ...common, datatype: 'int16', description })
   await writeFileAtomic(flairPath, flairBytes)
