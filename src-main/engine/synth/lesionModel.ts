@@ -19,7 +19,7 @@ export const OEDEMA_MARGIN_MM = 2.5
 /** How much thinner (mm) the oedema reaches into cortical grey matter than into white matter. */
 const CORTEX_SPARING_MM = 5
 /** Largest factor by which the border irregularity grows the oedema. */
-const MAX_GROWTH = 1.5
+const MAX_GROWTH = 1.4
 
 /** What `LesionModel.sample` writes (reused between calls). */
 export interface LesionSample {
@@ -112,8 +112,8 @@ export class LesionModel {
     const lb = Math.max(5, 0.7 * this.coreMeanMm)
     const mc = clamp(1 + l.irregularity * n.at(qx / lb + o, qy / lb, qz / lb), 0.5, 1.5)
     const coreSdf = ellipsoidSdf(qx, qy, qz, ca * mc, cb * mc, cc * mc)
-    const lo = 14
-    const mo = clamp(1 + 1.2 * l.irregularity * n.at(qx / lo + o + 50, qy / lo, qz / lo), 0.55, MAX_GROWTH)
+    const lo = 18
+    const mo = clamp(1 + 0.8 * l.irregularity * n.at(qx / lo + o + 50, qy / lo, qz / lo), 0.65, MAX_GROWTH)
     const free = ellipsoidSdf(qx, qy, qz, oa * mo, ob * mo, oc * mo) + CORTEX_SPARING_MM * greyWeight
     const oedemaSdf = Math.min(free, coreSdf - OEDEMA_MARGIN_MM)
     out.coreSdf = coreSdf
