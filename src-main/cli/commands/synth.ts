@@ -16,6 +16,7 @@ interface SynthCliOptions {
   first: string
   dims?: string
   skull?: boolean
+  preview?: string
   json?: boolean
 }
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--first <i>', 'index of the first case (0 → SYNTH_0001)', '0')
     .option('--dims <nx,ny,nz>', 'grid over the 240×240×155 mm field of view (default 240,240,155 = 1 mm)')
     .option('--skull', 'keep skull and scalp (BraTS images are skull-stripped)')
+    .option('--preview <dir>', 'also write a PNG montage of each case (axial slices, label borders) to <dir>/<case>.png')
     .option('--json', 'print a JSON summary line on stdout')
     .action(async (opts: SynthCliOptions) => {
       const { writeSynthCohort } = await import('../../engine/synth/synthCohort')
@@ -42,7 +44,7 @@ export function register(program: Command): void {
       const progress = await createProgress(cases)
       try {
         const summary = await writeSynthCohort({
-          outDir: opts.out, cases, seed, firstCase, dims, skull: opts.skull, token: source.token,
+          outDir: opts.out, cases, seed, firstCase, dims, skull: opts.skull, previewDir: opts.preview, token: source.token,
           onProgress: progress.update,
         })
         progress.stop()

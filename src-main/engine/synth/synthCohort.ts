@@ -17,6 +17,7 @@ import type { Dims3 } from '../../common/types'
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite'
 import { encodeNifti } from '../io/niftiWrite'
 import { renderSynthCase } from './renderSynthCase'
+import { writePreviewPng } from './previewMontage'
 import { sampleCaseParams } from './sampleCaseParams'
 import { BRATS_DIMS, SYNTH_VERSION, type LesionParams, type SynthCaseParams } from './synthParams'
 
@@ -32,6 +33,8 @@ export interface SynthCohortOptions {
   dims?: Dims3
   /** Keep skull and scalp (default false: skull-stripped, as BraTS). */
   skull?: boolean
+  /** Also write a quick-look PNG montage of each case to `<previewDir>/<case>.png`. */
+  previewDir?: string
   token?: CancellationToken
   onProgress?: (event: SynthProgress) => void
 }
@@ -100,6 +103,7 @@ export async function writeSynthCohort(options: SynthCohortOptions): Promise<Syn
     const summary = await writeSynthCase(params, options.outDir, {
       dims,
       skull: options.skull,
+      previewPath: options.previewDir ? join(options.previewDir, `${params.caseId}.png`) : undefined,
       token: options.token,
       onSlice: (k, nz) =>
         options.onProgress?.({
@@ -124,7 +128,14 @@ export async function writeSynthCohort(options: SynthCohortOptions): Promise<Syn
 export async function writeSynthCase(
   params: SynthCaseParams,
   outDir: string,
-  options: { dims?: Dims3; skull?: boolean; token?: CancellationToken; onSlice?: (k: number, nz: number) => void } = {},
+  options: {
+    dims?: Dims3
+    skull?: boolean
+    /** Where to write a PNG montage of the case (none by default). */
+    previewPath?: string
+    token?: CancellationToken
+    onSlice?: (k: number, nz: number) => void
+  } = {},
 ): Promise<SynthCaseSummary> {
   const t0 = performance.now()
   const r = renderSynthCase(params, { dims: options.dims, skull: options.skull, token: options.token, onSlice: options.onSlice })
@@ -139,6 +150,7 @@ export async function writeSynthCase(
   await writeFileAtomic(flairPath, flairBytes)
   const segBytes = encodeNifti(r.seg, { ...common, datatype: 'uint8', description: `${description} labels` })
   await writeFileAtomic(segPath, segBytes)
+  if (options.previewPath) await writePreviewPng(options.previewPath, r)
   const labelVoxels = { '1': 0, '2': 0, '4': 0 }
   for (let n = 0; n < r.seg.length; n++) {
     const v = r.seg[n]
