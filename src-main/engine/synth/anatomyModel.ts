@@ -140,10 +140,10 @@ export class AnatomyModel {
       main = ellipsoidSdf(x, y, z, lr * m, c.ap * m, az * m)
     }
     const t = this.temporal
-    const temporal = ellipsoidSdf(Math.abs(x) - 0.6 * c.lr, y + 0.2 * c.ap, z + 0.9 * c.inf, t[0], t[1], t[2])
+    const temporal = ellipsoidSdf(Math.abs(x) - 0.6 * c.lr, y + 0.2 * c.ap, z + 1.15 * c.inf, t[0], t[1], t[2])
     const cerebrum = smoothMin(main, temporal, 10)
     const b = this.cerebellum
-    const cerebellum = ellipsoidSdf(x, y - 0.5 * c.ap, z + c.inf + 0.5 * b[2], b[0], b[1], b[2])
+    const cerebellum = ellipsoidSdf(x, y - 0.5 * c.ap, z + c.inf + 0.8 * b[2], b[0], b[1], b[2])
     const r = p.brainstemRadiusMm
     const stem = capsuleSdf(x, y, z, 0, 0.12 * c.ap, 0, r, 0, 0.3 * c.ap, -c.inf - 80, r * 0.9)
     this.sdfCerebrum = cerebrum
@@ -167,7 +167,7 @@ export class AnatomyModel {
     d = Math.min(d, chainSdf(TEMPORAL_HORN, ax, y, z, sx * 1.35, sy, sz, vs))
     d = Math.max(d, 1.1 - Math.abs(x)) // septum pellucidum
     const third = ellipsoidSdf(x, y - 2 * sy, z + 6 * sz, 1.2 + 1.4 * vs, 13 * sy, 9 * sz)
-    const fourth = ellipsoidSdf(x, y - 0.36 * this.p.cerebrumMm.ap, z + 0.95 * this.p.cerebrumMm.inf, 5 * vs, 3.5 * vs, 5 * vs)
+    const fourth = ellipsoidSdf(x, y - 0.36 * this.p.cerebrumMm.ap, z + this.p.cerebrumMm.inf + 0.5 * this.cerebellum[2], 5 * vs, 3.5 * vs, 5 * vs)
     return Math.min(d, third, fourth)
   }
 
@@ -294,8 +294,9 @@ export class AnatomyModel {
     for (let i = 0; i < list.length; i++) {
       const l = list[i]
       const dx = x - l.centreMm[0], dy = y - l.centreMm[1], dz = z - l.centreMm[2]
-      if (Math.abs(dx) > l.radiusMm + 3 || Math.abs(dy) > l.radiusMm + 3 || Math.abs(dz) > l.radiusMm + 3) continue
-      w = Math.max(w, insideWeight(Math.sqrt(dx * dx + dy * dy + dz * dz) - l.radiusMm, 2))
+      if (Math.abs(dx) > 1.3 * l.radiusMm + 2 || Math.abs(dy) > 1.3 * l.radiusMm + 2 || Math.abs(dz) > 1.3 * l.radiusMm + 2) continue
+      const r = l.radiusMm * (1 + 0.3 * this.noise.at(x / 3 + 140.5, y / 3 + i, z / 3))
+      w = Math.max(w, insideWeight(Math.sqrt(dx * dx + dy * dy + dz * dz) - r, 2))
     }
     return w
   }

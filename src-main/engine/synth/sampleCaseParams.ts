@@ -31,7 +31,7 @@ export function sampleCaseParams(seed: number, caseIndex: number): SynthCasePara
 
 function sampleAnatomy(rng: SynthRng): AnatomyParams {
   const atrophy = rng.uniform() ** 1.5 // most brains young-looking, some atrophic
-  const cerebrumMm = { lr: rng.range(60, 71), ap: rng.range(77, 89), sup: rng.range(56, 65), inf: rng.range(28, 34) }
+  const cerebrumMm = { lr: rng.range(60, 71), ap: rng.range(77, 89), sup: rng.range(56, 65), inf: rng.range(32, 37) }
   const topK = rng.range(128, 146)
   const wm = rng.logRange(150, 900)
   return {
@@ -41,7 +41,7 @@ function sampleAnatomy(rng: SynthRng): AnatomyParams {
     posteriorWidening: rng.range(0.08, 0.16),
     shapeNoise: rng.range(0.015, 0.035),
     temporalLobeMm: [rng.range(18, 22), rng.range(32, 40), rng.range(17, 21)],
-    cerebellumMm: [rng.range(44, 52), rng.range(26, 32), rng.range(20, 25)],
+    cerebellumMm: [rng.range(44, 52), rng.range(26, 32), rng.range(22, 27)],
     brainstemRadiusMm: rng.range(10, 13),
     ventricleScale: 0.8 + 0.9 * atrophy + rng.range(-0.08, 0.08),
     surfaceCsfMm: 0.3 + 1.5 * atrophy,
@@ -56,7 +56,7 @@ function sampleAnatomy(rng: SynthRng): AnatomyParams {
       greyMatter: rng.range(1.25, 1.45),
       deepGreyMatter: rng.range(1.05, 1.15),
       csf: rng.range(0.22, 0.42),
-      hyperintensity: rng.range(1.6, 2.1),
+      hyperintensity: rng.range(1.45, 1.9),
       lining: rng.range(1.15, 1.35),
       cerebellum: rng.range(1.02, 1.12),
       brainstem: rng.range(1.02, 1.12),
