@@ -71,8 +71,8 @@ export const CONFIDENCE_COLORMAP: Colormap = buildColormap(
 export const DIFFERENCE_COLORMAP: Colormap = buildColormap(
   'tilelab-difference',
   [-1, 1],
-  // RdBu runs red (t = 0) → white (0.5) → blue (1): d = +1 (whole image higher) → red.
-  (v) => interpolateRdBu((1 - v) / 2),
+  // `unit` is (d + 1)/2; RdBu runs red (t = 0) → white (0.5) → blue (1), so d = +1 (whole image higher) → red.
+  (unit) => interpolateRdBu(1 - unit),
   differenceOpacity,
   [-1, -0.5, -0.02, 0, 0.02, 0.5, 1],
 )
