@@ -1,7 +1,9 @@
 /** The registry of sub-commands, in the order `tilelab --help` lists them. */
 import type { Command } from 'commander'
+import { register as evaluate } from './evaluate'
 import { register as info } from './info'
+import { register as merge } from './merge'
 
 export type RegisterCommand = (program: Command) => void
 
-export const COMMANDS: RegisterCommand[] = [info]
+export const COMMANDS: RegisterCommand[] = [info, evaluate, merge]

@@ -61,7 +61,7 @@ export async function openPredictor(modelDir: string, options: OpenPredictorOpti
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights)
   let model: import('@tensorflow/tfjs').LayersModel
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory(json.modelTopology, weightSpecs, weightData))
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }))
   } catch (err) {
     throw new EngineError('E_MODEL', `${dir}: tfjs could not load the model: ${(err as Error).message}`, { cause: err })
   }
