@@ -65,7 +65,7 @@ function barSink(): EventSink {
 }
 
 function lineSink(now: () => number): EventSink {
-  let last = 0
+  let last = -Infinity
   let latest: string | null = null
   const write = (s: string): void => void process.stderr.write(s + '\n')
   const sink = (e: EvalEvent): void => {
