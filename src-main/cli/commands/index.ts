@@ -3,7 +3,8 @@ import type { Command } from 'commander'
 import { register as evaluate } from './evaluate'
 import { register as info } from './info'
 import { register as merge } from './merge'
+import { register as sweep } from './sweep'
 
 export type RegisterCommand = (program: Command) => void
 
-export const COMMANDS: RegisterCommand[] = [info, evaluate, merge]
+export const COMMANDS: RegisterCommand[] = [info, evaluate, merge, sweep]
