@@ -134,8 +134,14 @@ describe('evaluateCohort', () => {
     expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(3)
     expect(html).not.toMatch(/(src|href)="https?:/)
     expect(html).toContain('0.874')
-    const panels = await readdir(join(out, 'panels'))
-    expect(panels.length).toBe(9) // 3 per study
+    // up to 3 per study, at least 5 slices apart
+    const panels = (await readdir(join(out, 'panels'))).sort()
+    for (const study of ['HGG_BraTS_001', 'HGG_BraTS_002', 'LGG_BraTS_003']) {
+      const z = panels.filter((p) => p.startsWith(study)).map((p) => Number(/_z(\d+)\.png$/.exec(p)![1]))
+      expect(z.length).toBeGreaterThanOrEqual(1)
+      expect(z.length).toBeLessThanOrEqual(3)
+      for (let i = 1; i < z.length; i++) expect(z[i] - z[i - 1]).toBeGreaterThanOrEqual(5)
+    }
   })
 
   it('--resume after a cancellation gives the same slices.csv and numbers as one uninterrupted run', async () => {

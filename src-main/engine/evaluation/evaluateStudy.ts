@@ -2,8 +2,8 @@
  * Evaluation of one loaded study: z-score the FLAIR, predict each selected axial slice whole and tiled, and
  * measure both against the ground truth (the paper's three per-slice soft Dice arrays, binary Dice, false
  * positives/negatives). Slices go through the model in chunks of 8 (whole, then tiled), so memory stays at a few
- * slices and progress is reported as slices finish. The `panels` slices with the largest full − tiled difference
- * keep their probability maps for the report's pictures.
+ * slices and progress is reported as slices finish. The `panels` slices with the largest full − tiled difference,
+ * at least PANEL_MIN_SLICE_GAP slices apart, keep their probability maps for the report's pictures.
  *
  * @source paper-spec §4 (whole vs tiled per slice, the threshold variant), §5 (per-slice soft Dice, all slices).
  */
@@ -151,8 +151,18 @@ export function compareWorst(a: SliceRecord, b: SliceRecord): number {
   return a.slice - b.slice
 }
 
+/** Pictured slices of one study are at least this many slices apart (neighbours look alike). */
+export const PANEL_MIN_SLICE_GAP = 5
+
+/**
+ * Keeps the `max` worst slices of a study, no two closer than PANEL_MIN_SLICE_GAP: a new slice replaces the
+ * neighbours it is worse than, and is dropped if a neighbour is worse. Deterministic for slices in a given order.
+ */
 function keepCandidate(list: PanelCandidate[], c: PanelCandidate, max: number): void {
   if (max <= 0) return
+  const near = list.filter((e) => Math.abs(e.record.slice - c.record.slice) < PANEL_MIN_SLICE_GAP)
+  if (near.some((e) => compareWorst(e.record, c.record) < 0)) return
+  for (const e of near) list.splice(list.indexOf(e), 1)
   list.push(c)
   list.sort((a, b) => compareWorst(a.record, b.record))
   if (list.length > max) list.length = max

@@ -48,12 +48,13 @@ export const PAPER_NUMBERS = {
 export async function buildReportHtml(input: ReportInput): Promise<string> {
   const { summary: s, records } = input
   const differences = records.map((r) => r.difference)
-  const [histogram, scatter] = records.length
+  const [histogram, tails, scatter] = records.length
     ? await Promise.all([
-        vegaLiteToSvg(differenceHistogramSpec(differences, { width: 1100, height: 300 })),
+        vegaLiteToSvg(differenceHistogramSpec(differences, { width: 1100, height: 280 })),
+        vegaLiteToSvg(differenceHistogramSpec(differences, { width: 1100, height: 150, yScale: 'sqrt' })),
         vegaLiteToSvg(diceScatterSpec(records)),
       ])
-    : ['<p class="muted">No slices were evaluated.</p>', '']
+    : ['<p class="muted">No slices were evaluated.</p>', '', '']
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -67,6 +68,7 @@ ${headline(s)}
 <p class="note">${records.length.toLocaleString('en-US')} slices in 200 bins. Right of the dashed line the whole image
 wins, left of it tiling does; the spike at 0 holds slices where both predictions score alike (often tumour-free slices
 without false positives).</p>
+${tails ? `<h3>The same histogram with square-root counts, to show the tails</h3><figure class="chart">${tails}</figure>` : ''}
 </section>
 <section class="grid2">
   <div><h2>The paper's comparison</h2>${paperTable(s)}</div>
@@ -110,7 +112,7 @@ ${card('Mean soft Dice, whole image', fmt3(s.meanDiceFull), 'paper 0.874', 'whol
 ${card('Mean soft Dice, tiled', fmt3(s.meanDiceTiled), 'paper 0.829', 'tiled')}
 ${card('Mean difference', signed3(s.meanDifference), ci)}
 ${card('Slices where the whole image wins', pct(s.fractionFullBetter), `${s.counts.fullBetter.toLocaleString('en-US')} of ${s.slices.toLocaleString('en-US')} · paper 86.99%`)}
-${card('Wilcoxon signed-rank p', fmtP(s.wilcoxonP), s.wilcoxon ? `${s.wilcoxon.n.toLocaleString('en-US')} non-zero differences, z = ${fmtNum(s.wilcoxon.z, 2)}` : 'undefined')}
+${card('Wilcoxon signed-rank p', fmtP(s.wilcoxonP), s.wilcoxon ? `${s.wilcoxon.n.toLocaleString('en-US')} non-zero differences; z = ${fmtNum(s.wilcoxon.z, 2)}, ranks favour ${s.wilcoxon.z >= 0 ? 'the whole image' : 'tiling'}` : 'undefined')}
 </div></section>`
 }
 
@@ -154,8 +156,8 @@ false positives ${r.falsePositivesFull} whole / ${r.falsePositivesTiled} tiled</
     })
     .join('\n')
   return `<section><h2>Where tiling hurts most <span class="muted">(paper Figs. 8-10)</span></h2>
-<p class="note">The ${panels.length} slices with the largest whole − tiled difference, radiological orientation (patient's right on the
-left of the screen).</p>${legend}${items}</section>`
+<p class="note">The ${panels.length} slices with the largest whole − tiled difference (at most one per study while others are
+left), cropped to the head, in radiological orientation (the patient's right on the left of the screen).</p>${legend}${items}</section>`
 }
 
 function studyTable(rows: readonly StudySummary[]): string {
@@ -241,7 +243,7 @@ header h1{font-size:26px;margin:2px 0 6px}.kicker{margin:0;color:var(--muted);te
 section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:18px 22px;margin:18px 0}
 section.grid2{display:grid;grid-template-columns:minmax(0,1.1fr) minmax(0,1fr);gap:28px;background:none;border:0;padding:0}
 section.grid2>div{background:#fff;border:1px solid var(--line);border-radius:10px;padding:18px 22px}
-h2{font-size:16px;margin:0 0 12px}.verdict{font-size:17px;font-weight:600;margin:0 0 14px}
+h2{font-size:16px;margin:0 0 12px}h3{font-size:13px;font-weight:600;color:#374151;margin:16px 0 4px}.verdict{font-size:17px;font-weight:600;margin:0 0 14px}
 .cards{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:12px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 12px}.card .label{color:var(--muted);font-size:12px}
 .card .value{font-size:26px;font-weight:650;font-variant-numeric:tabular-nums}.card .sub{color:var(--muted);font-size:12px}
@@ -249,7 +251,7 @@ h2{font-size:16px;margin:0 0 12px}.verdict{font-size:17px;font-weight:600;margin
 table{border-collapse:collapse;width:100%}th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line)}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;width:1%}td.paperv{color:#4b5563}
-table.paper th{font-weight:500}.hint{color:var(--muted);font-size:11.5px;font-weight:400}
+table.paper th{font-weight:500}table.paper tbody th{width:58%}.hint{color:var(--muted);font-size:11.5px;font-weight:400}
 table.studies th{font-weight:500;white-space:nowrap}table.studies td.diff{font-weight:600}
 .note{color:#4b5563;font-size:12.5px;margin:8px 0 0}figure{margin:0}figure.chart svg{max-width:100%;height:auto}
 .panel{margin:14px 0 22px}.panel img{display:block;width:100%;height:auto;image-rendering:pixelated;border-radius:4px}

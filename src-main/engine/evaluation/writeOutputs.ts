@@ -86,15 +86,29 @@ export async function writeEvaluationOutputs(
   return summary
 }
 
-/** The `count` worst slices for tiling across the run whose pictures are in panels/. */
+/**
+ * The `count` worst slices for tiling among those pictured in panels/: worst first, at most one per study while
+ * other studies have pictured slices left, then the next worst of any study. Depends only on the parts.
+ */
+export function pickReportSlices(records: readonly SliceRecord[], pictured: ReadonlySet<string>, count: number): SliceRecord[] {
+  const candidates = records.filter((r) => pictured.has(`${r.study}\u0000${r.slice}`)).sort(compareWorst)
+  const chosen: SliceRecord[] = []
+  const studies = new Set<string>()
+  for (const r of candidates)
+    if (chosen.length < count && !studies.has(r.study)) {
+      chosen.push(r)
+      studies.add(r.study)
+    }
+  for (const r of candidates) if (chosen.length < count && !chosen.includes(r)) chosen.push(r)
+  return chosen.sort(compareWorst)
+}
+
 async function worstPanels(out: string, records: SliceRecord[], parts: StudyPart[], count: number): Promise<ReportPanel[]> {
   const pictured = new Map<string, PanelInfo>()
   for (const p of parts) if (p.status === 'ok') for (const info of p.panels) pictured.set(`${p.study}\u0000${info.slice}`, info)
-  const worst = [...records].sort(compareWorst).slice(0, count)
   const panels: ReportPanel[] = []
-  for (const record of worst) {
-    const info = pictured.get(`${record.study}\u0000${record.slice}`)
-    if (!info) continue
+  for (const record of pickReportSlices(records, new Set(pictured.keys()), count)) {
+    const info = pictured.get(`${record.study}\u0000${record.slice}`) as PanelInfo
     const png = await readFile(join(out, PANELS_DIR, info.file)).catch(() => null)
     if (png) panels.push({ record, png: new Uint8Array(png), width: info.width, height: info.height })
   }

@@ -2,7 +2,7 @@
  * Resolves a model folder to a Predictor.
  *
  * PLACEHOLDER (evaluation branch): a minimal, real implementation that loads a tfjs layers model folder
- * (model.json + its weight files) on the tfjs 'cpu' backend (or the backend asked for). The model store and the
+ * (model.json + its weight files) on the tfjs 'cpu' backend (or the backend asked for; 'wasm' is registered here). The model store and the
  * ONNX Runtime / tfjs predictors being built on other branches replace this file at merge; its signature is the
  * contract the evaluation CLI relies on.
  *
@@ -10,7 +10,8 @@
  *   (`modelTopology`, `weightsManifest: [{ paths, weights }]`).
  */
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve, sep } from 'node:path'
 import { EngineError } from '../../common/errors'
 import type { Predictor } from './predictor'
 
@@ -35,6 +36,7 @@ export async function openPredictor(modelDir: string, options: OpenPredictorOpti
     throw new EngineError('E_BACKEND', `${dir}: the ONNX Runtime engine is not available in this build (placeholder openPredictor)`)
   const tf = await import('@tensorflow/tfjs')
   const backend = options.backend ?? 'cpu'
+  if (backend === 'wasm') await registerWasm()
   if (!(await tf.setBackend(backend))) throw new EngineError('E_BACKEND', `tfjs backend '${backend}' is not available`)
   await tf.ready()
   const modelJsonPath = join(dir, 'model.json')
@@ -87,6 +89,13 @@ export async function openPredictor(modelDir: string, options: OpenPredictorOpti
       model.dispose()
     },
   }
+}
+
+/** Registers tfjs-backend-wasm with its .wasm files read from the installed package (Node: file paths). */
+async function registerWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm')
+  const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')
+  wasm.setWasmPaths(join(dirname(entry), sep))
 }
 
 function concat(parts: Uint8Array[]): ArrayBuffer {

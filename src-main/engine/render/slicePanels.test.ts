@@ -21,7 +21,7 @@ function input(affine: Affine) {
       full[r * nx + c] = 1
       tiled[r * nx + c] = 0.4
     }
-  return { flair, groundTruth: gt, full, tiled, nx, ny, affine, window: [0, 100] as [number, number], minSide: 16 }
+  return { flair, groundTruth: gt, full, tiled, nx, ny, affine, window: [0, 100] as [number, number], minSide: 16, crop: false }
 }
 
 function decode(png: Uint8Array): PNG {
@@ -56,6 +56,27 @@ describe('renderSlicePanels', () => {
   it('upscales small slices by an integer factor to at least minSide', () => {
     const p = renderSlicePanels({ ...input(BRATS), minSide: 40 })
     expect(p).toMatchObject({ panelWidth: 48, height: 24 }) // ⌈40 / 16⌉ = 3
+  })
+})
+
+describe('cropping', () => {
+  it('crops every panel to the head plus an 8-pixel margin', () => {
+    const nx = 40
+    const ny = 30
+    const flair = new Float32Array(nx * ny)
+    for (let r = 10; r < 20; r++) for (let c = 12; c < 22; c++) flair[r * nx + c] = 50 // head: rows 10-19, cols 12-21
+    const zeros = new Float32Array(nx * ny)
+    const p = renderSlicePanels({ flair, groundTruth: new Uint8Array(nx * ny), full: zeros, tiled: zeros, nx, ny,
+      affine: BRATS, window: [0, 100], minSide: 1 })
+    expect(p.panelWidth).toBe(10 + 16)
+    expect(p.height).toBe(10 + 16)
+    // the ground truth is cropped with the same box as the FLAIR: its outline sits on the head's top-left corner
+    const gt = new Uint8Array(nx * ny)
+    gt[10 * nx + 12] = 1
+    const q = renderSlicePanels({ flair, groundTruth: gt, full: zeros, tiled: zeros, nx, ny, affine: BRATS, window: [0, 100], minSide: 1 })
+    const img = PNG.sync.read(Buffer.from(q.png))
+    const at = (x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3))
+    expect(at(q.panelWidth + 4 + 8, 8)).toEqual(GROUND_TRUTH_RGB)
   })
 })
 

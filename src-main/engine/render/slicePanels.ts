@@ -48,8 +48,13 @@ export interface SlicePanelInput {
   window: [number, number]
   /** Tile origins `[y, x]` and side in slice pixels (tiling.ts TileLayout), drawn dashed on panel 4. */
   tiles?: { origins: readonly (readonly [number, number])[]; tile: number }
-  /** Smallest displayed side in pixels (default 200): the integer upscale factor is ⌈minSide / max(ny, nx)⌉. */
+  /** Smallest displayed side in pixels (default 200): the integer upscale factor is ⌈minSide / max(h, w)⌉. */
   minSide?: number
+  /**
+   * Crop every panel to the head (FLAIR above the slice's minimum, ground truth, or p ≥ 0.05 in either
+   * prediction) plus an 8-pixel margin, so the brain fills the picture (default true).
+   */
+  crop?: boolean
 }
 
 export interface SlicePanels {
@@ -69,11 +74,21 @@ export function renderSlicePanels(input: SlicePanelInput): SlicePanels {
   const dims = [nx, ny]
   const orient = <T extends Float32Array | Uint8Array>(a: T): { data: T; width: number; height: number } =>
     radiologicalSlice(a, dims, affine)
-  const flair = orient(input.flair)
-  const gt = orient(input.groundTruth).data
-  const full = orient(input.full).data
-  const tiled = orient(input.tiled).data
-  const grid = input.tiles ? orient(tileGridMask(nx, ny, input.tiles.origins, input.tiles.tile)).data : null
+  let flair = orient(input.flair)
+  let gt = orient(input.groundTruth).data
+  let full = orient(input.full).data
+  let tiled = orient(input.tiled).data
+  let grid = input.tiles ? orient(tileGridMask(nx, ny, input.tiles.origins, input.tiles.tile)).data : null
+  const box = input.crop === false ? null : contentBox(flair.data, gt, full, tiled, flair.width, flair.height, 8)
+  if (box) {
+    const stored = flair.width
+    const c = <T extends Float32Array | Uint8Array>(a: T): T => cropArray(a, stored, box)
+    flair = { data: c(flair.data), width: box.width, height: box.height }
+    gt = c(gt)
+    full = c(full)
+    tiled = c(tiled)
+    grid = grid ? c(grid) : null
+  }
   const diff = new Float32Array(full.length)
   for (let i = 0; i < diff.length; i++) diff[i] = full[i] - tiled[i]
   const { width: w, height: h } = flair
@@ -142,6 +157,50 @@ export function tileGridMask(nx: number, ny: number, origins: readonly (readonly
     }
   }
   return mask
+}
+
+interface Box {
+  x0: number
+  y0: number
+  width: number
+  height: number
+}
+
+/** Bounding box of the head and of any label or prediction, plus a margin, clipped; null when nothing is there. */
+function contentBox(
+  flair: Float32Array,
+  gt: Uint8Array,
+  full: Float32Array,
+  tiled: Float32Array,
+  w: number,
+  h: number,
+  margin: number,
+): Box | null {
+  let min = Infinity
+  for (const v of flair) if (v < min) min = v
+  let [x0, y0, x1, y1] = [w, h, -1, -1]
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) {
+      const i = r * w + c
+      if (!(flair[i] > min || gt[i] > 0 || full[i] >= 0.05 || tiled[i] >= 0.05)) continue
+      if (c < x0) x0 = c
+      if (c > x1) x1 = c
+      if (r < y0) y0 = r
+      if (r > y1) y1 = r
+    }
+  if (x1 < 0) return null
+  x0 = Math.max(0, x0 - margin)
+  y0 = Math.max(0, y0 - margin)
+  x1 = Math.min(w - 1, x1 + margin)
+  y1 = Math.min(h - 1, y1 + margin)
+  return { x0, y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }
+}
+
+function cropArray<T extends Float32Array | Uint8Array>(a: T, width: number, box: Box): T {
+  const out = new (a.constructor as new (n: number) => T)(box.width * box.height)
+  for (let r = 0; r < box.height; r++)
+    out.set(a.subarray((box.y0 + r) * width + box.x0, (box.y0 + r) * width + box.x0 + box.width), r * box.width)
+  return out
 }
 
 function drawMask(image: RgbaImage, mask: Uint8Array | null): RgbaImage {
