@@ -39,7 +39,7 @@ export interface HistogramOptions {
 /**
  * Histogram of per-slice differences whole − tiled.
  *
- * The bins span the symmetric extent [−m, m], m = max|d| rounded up to 0.01 (at least 0.05), so 0 is the middle bin
+ * The bins span the symmetric extent [−m, m] (histogramHalfWidth), so 0 is the middle bin
  * edge and both tails keep their true scale; there are exactly `bins` bins of width 2m/bins, counted here
  * (histogramBins) because Vega's own binning may merge the last bin on floating-point edges.
  * @param differences Per-slice diceFull − diceTiled.
@@ -108,11 +108,17 @@ export function histogramBins(values: readonly number[], lo: number, hi: number,
   return counts.map((count, i) => ({ start: lo + i * w, end: i === bins - 1 ? hi : lo + (i + 1) * w, count }))
 }
 
-/** Half-width m of the histogram's symmetric extent (see differenceHistogramSpec). */
+/**
+ * Half-width m of the histogram's symmetric extent: max|d| rounded up to 1, 2, 2.5 or 5 × 10^k (at least 1e-4), so
+ * tiny differences still spread over the 200 bins and large ones reach ±1.
+ */
 export function histogramHalfWidth(differences: readonly number[]): number {
   let max = 0
   for (const d of differences) if (Math.abs(d) > max) max = Math.abs(d)
-  return Math.max(0.05, Math.ceil(max * 100 - 1e-9) / 100)
+  if (!(max > 1e-4)) return 1e-4
+  const p = 10 ** Math.floor(Math.log10(max))
+  for (const f of [1, 2, 2.5, 5, 10]) if (f * p >= max * (1 - 1e-12)) return +(f * p).toPrecision(3)
+  return 10 * p
 }
 
 export interface ScatterPoint {

@@ -11,8 +11,10 @@ import type { EvaluationSummary } from './summary'
  * @returns A fixed-width table with a title line, ending in a newline.
  */
 export function formatPaperTable(s: EvaluationSummary): string {
-  const f3 = (x: number | null): string => (x === null ? '—' : x.toFixed(3))
-  const sg = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`)
+  const small = (x: number): boolean => x !== 0 && Math.abs(x) < 0.0005
+  const f3 = (x: number | null): string => (x === null ? '—' : small(x) ? x.toExponential(1) : x.toFixed(3))
+  const sg = (x: number | null): string =>
+    x === null ? '—' : `${x >= 0 ? '+' : '−'}${small(x) ? Math.abs(x).toExponential(1) : Math.abs(x).toFixed(3)}`
   const pc = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(2)}%`)
   const p = (x: number | null): string => (x === null ? '—' : x === 0 ? '< 1e-16' : x < 1e-3 ? x.toExponential(1) : x.toFixed(3))
   const ci = s.differenceCI95 ? `  [95% CI ${sg(s.differenceCI95[0])}, ${sg(s.differenceCI95[1])}]` : ''

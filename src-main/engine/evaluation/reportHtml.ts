@@ -97,14 +97,7 @@ function header(s: EvaluationSummary): string {
 
 function headline(s: EvaluationSummary): string {
   const ci = s.differenceCI95 ? `95% CI ${fmt3(s.differenceCI95[0])} to ${fmt3(s.differenceCI95[1])}` : 'no interval'
-  const verdict =
-    s.meanDifference === null
-      ? 'No slices evaluated.'
-      : s.differenceCI95 && s.differenceCI95[0] > 0
-        ? 'Tiling costs Dice on this cohort: the whole image is better on average.'
-        : s.differenceCI95 && s.differenceCI95[1] < 0
-          ? 'Tiling is better on this cohort on average.'
-          : 'No clear average difference between whole-image and tiled prediction on this cohort.'
+  const verdict = verdictText(s)
   const card = (label: string, value: string, sub: string, cls = ''): string =>
     `<div class="card ${cls}"><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub}</div></div>`
   return `<section><p class="verdict">${verdict}</p><div class="cards">
@@ -114,6 +107,20 @@ ${card('Mean difference', signed3(s.meanDifference), ci)}
 ${card('Slices where the whole image wins', pct(s.fractionFullBetter), `${s.counts.fullBetter.toLocaleString('en-US')} of ${s.slices.toLocaleString('en-US')} · paper 86.99%`)}
 ${card('Wilcoxon signed-rank p', fmtP(s.wilcoxonP), s.wilcoxon ? `${s.wilcoxon.n.toLocaleString('en-US')} non-zero differences; z = ${fmtNum(s.wilcoxon.z, 2)}, ranks favour ${s.wilcoxon.z >= 0 ? 'the whole image' : 'tiling'}` : 'undefined')}
 </div></section>`
+}
+
+/** One sentence: which prediction wins on average, whether the interval excludes 0, and whether it matters. */
+export function verdictText(s: EvaluationSummary): string {
+  const d = s.meanDifference
+  const ci = s.differenceCI95
+  if (d === null || !ci) return 'No slices were evaluated.'
+  const size = signed3(d)
+  if (ci[0] <= 0 && ci[1] >= 0) return `No clear average difference between whole-image and tiled prediction on this cohort (mean ${size}).`
+  if (Math.abs(d) < 0.005)
+    return `Whole-image and tiled predictions differ consistently but negligibly on this cohort (mean difference ${size} Dice).`
+  return d > 0
+    ? `Tiling costs Dice on this cohort: the whole image scores ${size} higher on average.`
+    : `Tiling helps on this cohort: tiled prediction scores ${signed3(-d)} higher on average.`
 }
 
 function paperTable(s: EvaluationSummary): string {
@@ -214,8 +221,11 @@ cohort <code>${esc(s.data)}</code>.${generatedAt ? ` Generated ${esc(generatedAt
 
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
-const fmt3 = (x: number | null): string => (x === null ? '—' : x.toFixed(3))
-const signed3 = (x: number | null): string => (x === null ? '—' : `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(3)}`)
+const fmt3 = (x: number | null): string => (x === null ? '—' : small(x) ? x.toExponential(1) : x.toFixed(3))
+const signed3 = (x: number | null): string =>
+  x === null ? '—' : `${x > 0 ? '+' : x < 0 ? '−' : ''}${small(x) ? Math.abs(x).toExponential(1) : Math.abs(x).toFixed(3)}`
+/** Non-zero but below what three decimals show. */
+const small = (x: number): boolean => x !== 0 && Math.abs(x) < 0.0005
 const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(2)}%`)
 const fmtNum = (x: number, digits: number): string => x.toFixed(digits)
 const baseName = (p: string): string => p.split(/[\\/]/).filter(Boolean).pop() ?? p
