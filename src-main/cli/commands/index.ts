@@ -1,9 +1,12 @@
 /** The registry of sub-commands, in the order `tilelab --help` lists them. */
 import type { Command } from 'commander'
+import { register as evaluate } from './evaluate'
 import { register as info } from './info'
+import { register as merge } from './merge'
 import { register as serve } from './serve'
+import { register as sweep } from './sweep'
 import { register as synth } from './synth'
 
 export type RegisterCommand = (program: Command) => void
 
-export const COMMANDS: RegisterCommand[] = [info, synth, serve]
+export const COMMANDS: RegisterCommand[] = [info, synth, evaluate, sweep, merge, serve]
