@@ -23,6 +23,9 @@ export interface StartEngineWorkerOptions extends EngineServiceOptions {
   createWorker?: (workerData: EngineServiceOptions) => Worker
 }
 
+/** A host message before its id is assigned. */
+type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never
+
 interface Pending {
   resolve: (value: unknown) => void
   reject: (err: Error) => void
@@ -73,7 +76,7 @@ export async function startEngineWorker(options: StartEngineWorkerOptions): Prom
     })
   }
 
-  const request = async (message: Omit<HostMessage, 'id'>): Promise<unknown> => {
+  const request = async (message: Unnumbered<HostMessage>): Promise<unknown> => {
     if (disposed) throw new EngineError('E_WORKER', 'the engine has been shut down')
     ready ??= start()
     await ready
