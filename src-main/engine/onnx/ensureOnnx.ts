@@ -62,6 +62,7 @@ export async function ensureOnnx(modelDir: string, options: { force?: boolean } 
   if (reason === null) return { path, written: false, reason: 'up to date', weightsBinSha256 }
 
   const tf = await import('@tensorflow/tfjs')
+  await tf.ready() // whichever backend the process chose; the weights are only read back
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology as object,

@@ -22,7 +22,8 @@ export interface OnnxPredictorOptions {
   intraOpNumThreads?: number
   /**
    * Pixels × base filters one batch may hold, bounding activation memory. Default 8·240·240·32: 8 slices of
-   * 240×240 at base 32 (peak RSS ≈ 1 GiB on CPU), 28 tiles of 128×128, more for narrower models.
+   * 240×240 at base 32 (measured peak RSS of the whole Node process ≈ 1.2 GB on CPU), 28 tiles of 128×128, more
+   * for narrower models. The same budget is used on CUDA (conservative for any GPU with ≥ 4 GB).
    */
   batchBudget?: number
 }
