@@ -4,6 +4,7 @@
  * Timings only — the bench harness and reports use it; tests never assert timings.
  *
  * Usage: npx tsx test/bench/onnxTimings.ts [--base 32] [--upsampling upsample] [--threads 1,2] [--repeats 7]
+ *        [--warmup 2] [--spin 1|0]   (--spin 0: intra-op threads sleep instead of spin-waiting)
  */
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     repeats: { type: 'string', default: '7' },
     warmup: { type: 'string', default: '2' },
+    spin: { type: 'string', default: '1' },
   },
 })
 const base = Number(values.base)
@@ -35,7 +37,11 @@ const random = (n: number) => Float32Array.from({ length: n }, () => Math.random
 
 const rows = []
 for (const threads of values.threads!.split(',').map(Number)) {
-  const predictor = await createOnnxPredictor(bytes, { executionProvider: 'cpu', intraOpNumThreads: threads })
+  const predictor = await createOnnxPredictor(bytes, {
+    executionProvider: 'cpu',
+    intraOpNumThreads: threads,
+    allowSpinning: values.spin !== '0',
+  })
   for (const [name, n, size] of [['full', 8, 240], ['tileBatch', 9, 128]] as const) {
     const x = random(n * size * size)
     for (let i = 0; i < warmup; i++) await predictor.predict(x, n, size, size)
@@ -46,7 +52,7 @@ for (const threads of values.threads!.split(',').map(Number)) {
       samples.push(performance.now() - t)
     }
     rows.push({
-      name, engine: predictor.engine, threads, base, upsampling, batch: n, size,
+      name, engine: predictor.engine, threads, spinning: values.spin !== '0', base, upsampling, batch: n, size,
       medianMsPerBatch: +median(samples).toFixed(1),
       minMsPerBatch: +Math.min(...samples).toFixed(1),
       medianMsPerImage: +(median(samples) / n).toFixed(1),

@@ -56,6 +56,14 @@ describe('createOnnxPredictor', () => {
     await p.dispose()
   })
 
+  it('runs with sleeping intra-op threads (allowSpinning: false) and gives the same output', async () => {
+    const p = await createOnnxPredictor(bytes, { executionProvider: 'cpu', intraOpNumThreads: 2, allowSpinning: false })
+    const x = ramp(2 * 8 * 12)
+    const [a, b] = [await p.predict(x, 2, 8, 12), await predictor.predict(x, 2, 8, 12)]
+    expect(a.every((v, i) => Math.abs(v - b[i]) < 1e-6)).toBe(true)
+    await p.dispose()
+  })
+
   it('fails with E_IO for a missing file and E_MODEL for an ONNX file without TileLab metadata', async () => {
     await expect(createOnnxPredictor('/nonexistent/model.onnx')).rejects.toMatchObject({ code: 'E_IO' })
     await expect(createOnnxPredictor(new Uint8Array([8, 8]))).rejects.toMatchObject({ code: 'E_MODEL' })

@@ -26,6 +26,11 @@ export interface OnnxPredictorOptions {
    * for narrower models. The same budget is used on CUDA (conservative for any GPU with ≥ 4 GB).
    */
   batchBudget?: number
+  /**
+   * Let idle intra-op threads spin-wait for work (onnxruntime's default, true). false makes them sleep: a little
+   * slower on an idle machine, but kinder when other processes share the cores.
+   */
+  allowSpinning?: boolean
 }
 
 /** Largest batch handed out by maxBatch, whatever the budget. */
@@ -61,6 +66,7 @@ export async function createOnnxPredictor(
     executionMode: 'sequential',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   }
   const provider = options.executionProvider ?? 'auto'
   let session: Ort.InferenceSession | undefined
