@@ -4,7 +4,7 @@
  * Timings only — the bench harness and reports use it; tests never assert timings.
  *
  * Usage: npx tsx test/bench/onnxTimings.ts [--base 32] [--upsampling upsample] [--threads 1,2] [--repeats 7]
- *        [--warmup 2] [--spin 1|0]   (--spin 0: intra-op threads sleep instead of spin-waiting)
+ *        [--warmup 2] [--spin 0|1]   (default 0: intra-op threads sleep; 1: onnxruntime's spin-waiting)
  */
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
@@ -19,7 +19,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     repeats: { type: 'string', default: '7' },
     warmup: { type: 'string', default: '2' },
-    spin: { type: 'string', default: '1' },
+    spin: { type: 'string', default: '0' },
   },
 })
 const base = Number(values.base)
@@ -40,7 +40,7 @@ for (const threads of values.threads!.split(',').map(Number)) {
   const predictor = await createOnnxPredictor(bytes, {
     executionProvider: 'cpu',
     intraOpNumThreads: threads,
-    allowSpinning: values.spin !== '0',
+    allowSpinning: values.spin === '1',
   })
   for (const [name, n, size] of [['full', 8, 240], ['tileBatch', 9, 128]] as const) {
     const x = random(n * size * size)
@@ -52,7 +52,7 @@ for (const threads of values.threads!.split(',').map(Number)) {
       samples.push(performance.now() - t)
     }
     rows.push({
-      name, engine: predictor.engine, threads, spinning: values.spin !== '0', base, upsampling, batch: n, size,
+      name, engine: predictor.engine, threads, spinning: values.spin === '1', base, upsampling, batch: n, size,
       medianMsPerBatch: +median(samples).toFixed(1),
       minMsPerBatch: +Math.min(...samples).toFixed(1),
       medianMsPerImage: +(median(samples) / n).toFixed(1),
