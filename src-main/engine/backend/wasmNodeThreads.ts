@@ -11,7 +11,9 @@
  * `withNodeThreads` works around all three for the duration of one backend initialisation: it sets the flag,
  * captures the two scripts' text as tfjs builds its Blobs, writes them to a private temp folder (mode 0700,
  * removed at exit) with a small prologue that supplies the bundle-level names the Emscripten factory closes
- * over, and reports `os.cpus()` as twice the requested thread count while the module starts. Every patched
+ * over, and reports `os.cpus()` as twice the requested thread count while the module starts. The pthread workers
+ * start with an empty `execArgv` (they run plain CommonJS; inheriting flags such as `--input-type` or a loader
+ * would break or slow all eight of them). Every patched
  * global is restored when initialisation settles. Running pthread workers are then `unref()`ed so that a
  * finished CLI command exits.
  *
@@ -24,6 +26,10 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import { createRequire } from 'node:module'
+
+// The CommonJS exports object of worker_threads: the one Emscripten's glue reads `Worker` from.
+const workerThreads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')
 
 /** The tfjs-backend-wasm version whose Node bundle this workaround was written and tested against. */
 export const THREADS_VERIFIED_WASM_VERSION = '4.22.0'
@@ -105,6 +111,7 @@ export async function withNodeThreads<T>(
   const OriginalBlob = globalThis.Blob
   const originalCreateObjectURL = URL.createObjectURL
   const originalCpus = os.cpus
+  const OriginalWorker = workerThreads.Worker
   const texts = new WeakMap<Blob, string>()
 
   class CapturingBlob extends OriginalBlob {
@@ -127,6 +134,11 @@ export async function withNodeThreads<T>(
     writeFileSync(workerPath, text + workerEpilogue(mainPath))
     return workerPath
   }
+  workerThreads.Worker = class PthreadWorker extends OriginalWorker {
+    constructor(filename: string | URL, options?: import('node:worker_threads').WorkerOptions) {
+      super(filename, { ...options, execArgv: options?.execArgv ?? [] })
+    }
+  }
   os.cpus = () => {
     const cpus = originalCpus.call(os)
     return Array.from({ length: 2 * threads }, (_, i) => cpus[i % Math.max(1, cpus.length)])
@@ -137,6 +149,7 @@ export async function withNodeThreads<T>(
     globalThis.Blob = OriginalBlob
     URL.createObjectURL = originalCreateObjectURL
     os.cpus = originalCpus
+    workerThreads.Worker = OriginalWorker
   }
 }
 
