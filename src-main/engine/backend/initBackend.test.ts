@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { EngineError } from '../../common/errors'
-import { currentBackend, initBackend, resolveWasmThreads, tryTfjsNode } from './initBackend'
+import { backendStatuses, currentBackend, initBackend, resolveWasmThreads, tryTfjsNode } from './initBackend'
 
 /** An importer that behaves as if @tensorflow/tfjs-node(-gpu) were not installed. */
 const notInstalled = async (spec: string): Promise<never> => {
@@ -63,7 +63,7 @@ describe('initBackend', () => {
     expect(err).toBeInstanceOf(EngineError)
     expect((err as EngineError).code).toBe('E_BACKEND')
     expect((err as EngineError).message).toBe(
-      "no usable tfjs backend for 'tensorflow': tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed; tfjs-node: @tensorflow/tfjs-node is not installed",
+      "no usable tfjs backend for 'tensorflow': tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed; tensorflow: @tensorflow/tfjs-node is not installed",
     )
     expect(currentBackend()).toBeNull()
   })
@@ -79,8 +79,8 @@ describe('initBackend', () => {
     expect(info.engine).toBe('tfjs-wasm')
     expect(tf.getBackend()).toBe('wasm')
     expect(info.tried).toEqual([
-      { name: 'tfjs-node-gpu', ok: false, reason: '@tensorflow/tfjs-node-gpu is not installed' },
-      { name: 'tfjs-node', ok: false, reason: '@tensorflow/tfjs-node is not installed' },
+      { name: 'tensorflow-gpu', ok: false, reason: '@tensorflow/tfjs-node-gpu is not installed' },
+      { name: 'tensorflow', ok: false, reason: '@tensorflow/tfjs-node is not installed' },
       { name: 'wasm', ok: true, reason: info.reason },
     ])
     const threads = Math.min(4, availableParallelism())
@@ -93,6 +93,13 @@ describe('initBackend', () => {
     // Emscripten's rethrowing process handlers are removed again.
     expect(process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection')).toBe(listenersBefore)
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined()
+    expect(backendStatuses(info).map((b) => [b.name, b.available])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+      ['cpu', false],
+    ])
+    expect(backendStatuses(info)[3].reason).toBe('not tried: wasm was chosen first')
   })
 
   it('is idempotent: later calls return the first result, whatever they ask for', async () => {

@@ -16,12 +16,16 @@ import { availableParallelism } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { EngineError } from '../../common/errors'
+import type { BackendStatus } from '../../common/api'
 import { log } from '../log'
 import { nodeThreadsUnavailableReason, unrefPthreadWorkers, withNodeThreads } from './wasmNodeThreads'
 import { registerCpuKernels, registerWasmKernels } from './kernels/registerKernels'
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu'
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'
+/** Backend names as in the API's BackendStatus: 'tensorflow-gpu' = @tensorflow/tfjs-node-gpu, 'tensorflow' = @tensorflow/tfjs-node. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
+
+const PACKAGE = { 'tensorflow-gpu': 'tfjs-node-gpu', tensorflow: 'tfjs-node' } as const
 
 /** One backend that was tried, and why it was or was not taken. */
 export interface BackendAttempt {
@@ -91,6 +95,19 @@ export async function initBackend(pref: BackendPreference = 'auto', opts: InitBa
   return pending
 }
 
+/**
+ * The four tfjs backends as the API's `BackendStatus` rows (AppInfo.backends): tried ones with their outcome,
+ * the rest marked as not tried because an earlier one was chosen.
+ */
+export function backendStatuses(info: BackendInfo): BackendStatus[] {
+  const all: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+  return all.map((name) => {
+    const t = info.tried.find((a) => a.name === name)
+    if (t) return { name, available: t.ok, reason: t.reason }
+    return { name, available: false, reason: `not tried: ${info.name} was chosen first` }
+  })
+}
+
 /** The backend chosen by initBackend, or null before it has finished. */
 export function currentBackend(): BackendInfo | null {
   return chosen
@@ -100,9 +117,9 @@ async function selectBackend(pref: BackendPreference, opts: InitBackendOptions):
   const importModule = opts.importModule ?? ((s: string) => import(/* @vite-ignore */ s))
   const order: BackendName[] =
     pref === 'auto'
-      ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
+      ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
       : pref === 'tensorflow'
-        ? ['tfjs-node-gpu', 'tfjs-node']
+        ? ['tensorflow-gpu', 'tensorflow']
         : [pref]
   const tried: BackendAttempt[] = []
   for (const name of order) {
@@ -117,7 +134,7 @@ async function selectBackend(pref: BackendPreference, opts: InitBackendOptions):
     const info: BackendInfo = {
       name,
       tfjsBackend: tf.getBackend(),
-      engine: name === 'wasm' || name === 'cpu' ? `tfjs-${name}` : name,
+      engine: name === 'wasm' || name === 'cpu' ? `tfjs-${name}` : PACKAGE[name],
       reason: attempt.reason,
       tried,
       wasm: attempt.wasm,
@@ -143,7 +160,7 @@ async function tryBackend(
   importModule: (s: string) => Promise<unknown>,
 ): Promise<Attempt> {
   try {
-    if (name === 'tfjs-node-gpu' || name === 'tfjs-node') return await tryTfjsNode(name, importModule)
+    if (name === 'tensorflow-gpu' || name === 'tensorflow') return await tryTfjsNode(PACKAGE[name], importModule)
     if (name === 'wasm') return await tryWasm(resolveWasmThreads(opts.wasmThreads))
     const ok = await tf.setBackend('cpu')
     return ok ? { ok, reason: 'pure-JS cpu backend (slow)' } : { ok, reason: 'tf.setBackend("cpu") returned false' }
