@@ -93,6 +93,24 @@ export class KernelScope {
     return out
   }
 
+  /**
+   * A float32 output of `shape` computed in JS by `fill(out)` (see writeFloat32), freed with the scope.
+   * Read inputs inside `fill` (readFloat32): the allocation may move the wasm heap.
+   */
+  js(shape: number[], fill: (out: Float32Array) => void): Info {
+    const out = writeFloat32(this.backend, shape, fill)
+    this.temps.push(out)
+    return out
+  }
+
+  /** Frees an intermediate early (to lower the peak memory of a long composition). */
+  free(x: Info): void {
+    const i = this.temps.lastIndexOf(x)
+    if (i < 0) return
+    this.temps.splice(i, 1)
+    this.backend.disposeData(x.dataId)
+  }
+
   /** Excludes `x` from dispose(): it is the kernel's result. */
   keep(x: Info): Info {
     const i = this.temps.lastIndexOf(x)
