@@ -7,7 +7,7 @@
  *   perSample = k_pixel · baseFilters · H · W        (activations kept for the backward pass, or in flight)
  * calibrated on tfjs-wasm 4.22 by the wasm heap size after two steps at several batch sizes
  * (test/bench/tfjsStep.ts --memory): training, base 32 at 128²: 134.5 MiB per image (issue 7: ~135),
- * fixed 313 MiB; base 8: 35.7 MiB per image. Inference, base 32 at 240²: 46 MiB per image.
+ * fixed 313 MiB; base 8: 35.7 MiB per image. Inference, base 32 at 240²: 46 MiB per image, fixed 192 MiB.
  * The constants below round those up by ~8 %.
  */
 import { EngineError } from '../../common/errors'
@@ -21,7 +21,7 @@ const MIB = 1024 ** 2
 const TRAIN_BYTES_PER_BASE_PIXEL = 290 // measured 269 (base 32), 286 (base 8)
 const INFER_BYTES_PER_BASE_PIXEL = 28 // measured 26 (base 32, 240²)
 const TRAIN_BYTES_PER_PARAM = 40 // measured (313 − 16 MiB) / 7.85 M
-const INFER_BYTES_PER_PARAM = 12 // weights + packed copy + transposed staging
+const INFER_BYTES_PER_PARAM = 24 // measured (192 − 16 MiB) / 7.85 M: weights, packed copies, staging
 
 export interface ModelSize {
   /** Filters of the first level (32 in the paper). */
@@ -66,14 +66,12 @@ export function isOutOfMemory(err: unknown): boolean {
 }
 
 /**
- * Rethrows `err` as E_MEMORY with `what` and a hint when it is an out-of-memory failure; otherwise unchanged.
- * Note: after a wasm out-of-bounds trap the backend may be unusable; the hint says to restart.
+ * `err` as E_MEMORY with `what` and a hint when it is an out-of-memory failure; otherwise `err` unchanged.
+ * Use as `throw asMemoryError(err, …)`. After a wasm out-of-bounds trap the backend may stay unusable, so hints
+ * should say to restart.
  */
-export function rethrowAsMemoryError(err: unknown, what: string, hint: string): never {
-  if (err instanceof EngineError) throw err
-  if (isOutOfMemory(err))
-    throw new EngineError('E_MEMORY', `${what}: out of memory (${String((err as Error).message ?? err).split('\n')[0].slice(0, 120)}); ${hint}`, {
-      cause: err,
-    })
-  throw err
+export function asMemoryError(err: unknown, what: string, hint: string): unknown {
+  if (err instanceof EngineError || !isOutOfMemory(err)) return err
+  const detail = String(err instanceof Error ? err.message : err).split('\n')[0].slice(0, 120)
+  return new EngineError('E_MEMORY', `${what}: out of memory (${detail}); ${hint}`, { cause: err })
 }

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { EngineError } from '../../common/errors'
-import { HEAP_SHARE, WASM_HEAP_BYTES, estimateBytes, maxBatchFor, rethrowAsMemoryError, type ModelSize } from '../backend/memoryBudget'
+import { HEAP_SHARE, WASM_HEAP_BYTES, estimateBytes, maxBatchFor, asMemoryError, type ModelSize } from '../backend/memoryBudget'
 import { softDiceLoss, softDiceLossFromSums, softDiceSurrogate } from './softDiceLoss'
 
 export interface TrainStepOptions {
@@ -82,7 +82,7 @@ export function computeGradients(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Te
     }
     return { loss: softDiceLossFromSums(intersection, total), grads: acc!, microBatches: parts.length, microBatchSize: size }
   } catch (err) {
-    rethrowAsMemoryError(err, what, hint)
+    throw asMemoryError(err, what, hint)
   }
 }
 
@@ -102,7 +102,7 @@ export async function trainStep(
   try {
     optimizer.applyGradients(grads)
   } catch (err) {
-    rethrowAsMemoryError(err, 'trainStep: optimizer update', 'restart TileLab with a smaller model or batch')
+    throw asMemoryError(err, 'trainStep: optimizer update', 'restart TileLab with a smaller model or batch')
   } finally {
     tf.dispose(grads)
   }
