@@ -18,31 +18,27 @@ import { resizeNearestNeighborGradCpuConfig, resizeNearestNeighborGradWasmConfig
 
 export interface WasmKernelOptions {
   /**
-   * 'fast' (default) registers the composed Conv2DBackpropInput; 'stock' restores tfjs-wasm's own (for
-   * before/after benchmarks). TILELAB_WASM_BACKPROP_INPUT=stock sets the default.
+   * 'fast' (default): all of TileLab's wasm kernels. 'stock': tfjs-wasm's own kernels wherever it has one, plus
+   * only the missing Conv2DBackpropFilter (the "before" of the benchmark; MaxPoolGrad then has the stock bug).
+   * TILELAB_WASM_KERNELS=stock sets the default.
    */
-  backpropInput?: 'fast' | 'stock'
+  kernels?: 'fast' | 'stock'
 }
+
+const REPLACED = [conv2dBackpropInputConfig, maxPoolGradWasmConfig, resizeNearestNeighborGradWasmConfig]
 
 /** Registers (or re-registers) the kernels; safe to call repeatedly. Returns the kernel names now TileLab's. */
 export function registerWasmKernels(opts: WasmKernelOptions = {}): string[] {
-  const mode = opts.backpropInput ?? (process.env.TILELAB_WASM_BACKPROP_INPUT === 'stock' ? 'stock' : 'fast')
-  const ours: string[] = []
+  const mode = opts.kernels ?? (process.env.TILELAB_WASM_KERNELS === 'stock' ? 'stock' : 'fast')
   replaceKernel(conv2dBackpropFilterConfig)
-  ours.push(conv2dBackpropFilterConfig.kernelName)
-  saveStockKernel('MaxPoolGrad', 'wasm')
-  replaceKernel(maxPoolGradWasmConfig)
-  ours.push(maxPoolGradWasmConfig.kernelName)
-  saveStockKernel('ResizeNearestNeighborGrad', 'wasm')
-  replaceKernel(resizeNearestNeighborGradWasmConfig)
-  ours.push(resizeNearestNeighborGradWasmConfig.kernelName)
-  saveStockKernel('Conv2DBackpropInput', 'wasm')
-  if (mode === 'fast') {
-    replaceKernel(conv2dBackpropInputConfig)
-    ours.push(conv2dBackpropInputConfig.kernelName)
-  } else {
-    const stock = stockKernelConfig('Conv2DBackpropInput', 'wasm')
-    if (stock) replaceKernel(stock)
+  const ours = [conv2dBackpropFilterConfig.kernelName]
+  for (const config of REPLACED) {
+    saveStockKernel(config.kernelName, 'wasm')
+    const stock = stockKernelConfig(config.kernelName, 'wasm')
+    if (mode === 'fast' || !stock) {
+      replaceKernel(config)
+      ours.push(config.kernelName)
+    } else replaceKernel(stock)
   }
   return ours
 }
