@@ -15,7 +15,7 @@ import {
 } from './float64Reference'
 
 type Pad = 'same' | 'valid'
-type Case = [n: number, h: number, w: number, c: number, co: number, kh: number, kw: number, stride: number, pad: Pad]
+type Case = [n: number, h: number, w: number, c: number, co: number, kh: number, kw: number, stride: number | [number, number], pad: Pad]
 
 // Shapes cover every route of the composed kernels: stride 1 (3×3, 1×1, 5×5), kernel = stride (2×2/2, the
 // U-Net's Conv2DTranspose, odd and even sides), general strides (3×3/2, 5×5/3), non-square kernels, and 'valid'
@@ -33,6 +33,8 @@ const CASES: Case[] = [
   [2, 12, 11, 2, 3, 5, 5, 3, 'valid'],
   [2, 9, 8, 3, 2, 3, 2, 2, 'same'],
   [1, 16, 16, 8, 8, 3, 3, 1, 'same'],
+  [2, 8, 9, 3, 4, 2, 1, [2, 1], 'same'],
+  [2, 9, 9, 3, 4, 3, 1, [3, 1], 'valid'],
 ]
 
 const TOL = 1e-5
@@ -55,7 +57,7 @@ beforeAll(async () => {
   expect(info.name).toBe('wasm')
 })
 
-describe.each(CASES)('x [%i, %i, %i, %i] → %i channels, %i×%i kernel, stride %i, %s', (n, h, w, c, co, kh, kw, stride, pad) => {
+describe.each(CASES)('x [%i, %i, %i, %i] → %i channels, %i×%i kernel, stride %j, %s', (n, h, w, c, co, kh, kw, stride, pad) => {
   const g = convGeometry([n, h, w, c], [kh, kw, c, co], stride, pad)
   const x = seededValues(n * h * w * c, 1 + h * w)
   const filter = seededValues(kh * kw * c * co, 7 + c)

@@ -7,8 +7,8 @@
  * Three XNNPACK routes:
  * - stride 1: a convolution of dy with the filter flipped in space and transposed to [kh, kw, Co, C], pads
  *   (kh − 1 − top, ·), (kw − 1 − left, ·) ("full" correlation; 11-15× faster than stock, issue 7);
- * - kernel = stride, square (2×2 stride 2, the U-Net's Conv2DTranspose): each dy pixel fills its own s×s block,
- *   so dx = depthToSpace(conv1x1(dy, w as [1, 1, Co, s·s·C]), s), then the window at (top, left);
+ * - kernel = stride (2×2 stride 2, the U-Net's Conv2DTranspose): each dy pixel fills its own kh×kw block, so
+ *   dx = depthToSpace(conv1x1(dy, w as [1, 1, Co, kh·kw·C])), then the window at (top, left);
  * - any other stride: dy with s − 1 zeros inserted between pixels, then the stride-1 route.
  * NCHW falls back to the stock kernel.
  *
@@ -74,7 +74,7 @@ export function conv2dBackpropInputWasm(args: {
   }
   return composed(backend, 'wasm', (s) => {
     if (g.sh === 1 && g.sw === 1) return fullCorrelation(s, dy, filter, g)
-    if (g.kh === g.sh && g.kw === g.sw && g.kh === g.kw) return blockScatter(s, dy, filter, g)
+    if (g.kh === g.sh && g.kw === g.sw) return blockScatter(s, dy, filter, g)
     return fullCorrelation(s, insertZeros(s, dy, g.sh, g.sw), filter, g)
   })
 }
@@ -128,9 +128,14 @@ function flipFilter(s: KernelScope, filter: Info): Info {
   })
 }
 
-/** Kernel = stride (k × k): conv1x1 to k·k·C channels, depth-to-space, then the window at (top, left). */
+/**
+ * Kernel = stride (kh × kw): a 1×1 conv to kh·kw·C channels, laid out (a, b, c), puts each dy pixel's block in
+ * its channels; viewing them as [N·Ho, Wo, kh, kw·C] and swapping the middle axes gives [N, Ho·kh, Wo·kw, C]
+ * (depth-to-space; wasm's DepthToSpace kernel is ~15× slower than this Transpose). Then the window at (top, left).
+ */
 function blockScatter(s: KernelScope, dy: Info, filter: Info, g: Geometry): Info {
   const [kh, kw, c, co] = filter.shape
+  const [n, ho, wo] = dy.shape
   const w1 = s.reshape(s.transpose(filter, [3, 0, 1, 2]), [1, 1, co, kh * kw * c]) // [1, 1, Co, (a, b, ci)]
   const cols = s.run('Conv2D', { x: dy, filter: w1 }, {
     strides: [1, 1],
@@ -138,7 +143,8 @@ function blockScatter(s: KernelScope, dy: Info, filter: Info, g: Geometry): Info
     dataFormat: 'NHWC',
     dilations: [1, 1],
   })
-  const blocks = s.run('DepthToSpace', { x: cols }, { blockSize: kh, dataFormat: 'NHWC' }) // [N, Ho·k, Wo·k, C]
+  const rows = s.transpose(s.reshape(cols, [n * ho, wo, kh, kw * c]), [0, 2, 1, 3]) // [N·Ho, kh, Wo, kw·C]
+  const blocks = s.reshape(rows, [n, ho * kh, wo * kw, c])
   return s.window(blocks, g.top, g.h, g.left, g.w)
 }
 
