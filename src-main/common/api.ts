@@ -255,6 +255,35 @@ export interface ApiEvents {
   onDidJobEnd: JobEnd
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Resources (the bytes behind the URLs the API returns)
+
+/**
+ * Resource URLs returned by the service (StudyInfo.imageUrl / labelUrl, PredictionEvent.url) are relative paths that
+ * start with `res/` and carry no leading slash. Clients resolve them with `new URL(url, api.resourceBase)`; hosts
+ * map `<base>res/...` back to `service.readResource('res/...')` (web host: `GET /res/...`; Electron: `tilelab://app/res/...`).
+ */
+export const RESOURCE_PREFIX = 'res/'
+
+/** The bytes behind one resource URL. Hosts send them as they are: never with a Content-Encoding. */
+export interface ResourceBytes {
+  bytes: Uint8Array
+  /** 'application/octet-stream' for NIfTI and raw voxel/slice bytes. */
+  contentType: string
+}
+
+/**
+ * What a host (Electron main, web host, CLI) holds: the API's methods and events, plus the resource reader.
+ * The real implementation lives in src-main/engine/service; hosts take it by injection.
+ */
+export type TileLabService = Omit<TileLabApi, 'resourceBase'> & {
+  /**
+   * Bytes of a resource URL the service handed out (`res/...`, without query).
+   * @throws EngineError E_IO when the URL names nothing (unknown study, slice not predicted yet).
+   */
+  readResource(url: string): Promise<ResourceBytes>
+}
+
 /** The API as the renderer sees it. */
 export type TileLabApi = {
   [M in ApiMethod]: (request: ApiRequest<M>) => Promise<ApiResults[M]>

@@ -85,4 +85,6 @@ export type EvalEvent =
     }
   | { type: 'studyFailed'; study: string; error: string }
   | { type: 'sweepPoint'; tile: number | null; overlap: number | null; meanDice: number; forwardPasses: number; seconds: number }
+  /** Sweep progress: one (study, setting) done; tile/overlap null for the whole-image pass. */
+  | { type: 'sweepStep'; study: string; tile: number | null; overlap: number | null; done: number; total: number; etaMs: number | null }
   | { type: 'end'; outcome: 'ok' | 'cancelled' | 'failed'; out: string; error?: SerializedError }

@@ -51,10 +51,15 @@ export const AFFINE_TOLERANCE_MM = 1e-3
 export async function loadStudy(path: string, options: LoadStudyOptions = {}): Promise<Study> {
   const files = await discoverStudy(path, options)
   const read = { maxBytes: options.maxBytes }
-  const [image, labelVolume] = await Promise.all([
+  // Both files are read in parallel; when both fail, the image's error is reported (deterministic messages).
+  const [imageResult, labelResult] = await Promise.allSettled([
     readNifti(files.imagePath, read),
     files.labelPath ? readNifti(files.labelPath, read) : Promise.resolve(null),
   ])
+  if (imageResult.status === 'rejected') throw imageResult.reason
+  if (labelResult.status === 'rejected') throw labelResult.reason
+  const image = imageResult.value
+  const labelVolume = labelResult.value
   let label: LabelVolume | null = null
   let wholeTumor: Uint8Array | null = null
   let perSlice = new Array<number>(image.dims[2]).fill(0)
