@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TrainEvent } from '../../src-main/common/events'
-import { loadModelFiles } from '../../src-main/engine/training/modelFiles'
+import { loadModel } from '../../src-main/engine/model/store'
 import { makeTempDir } from '../helpers/niftiFixtures'
 import { writeTinyCohort } from '../helpers/tinyCohort'
 
@@ -68,7 +68,7 @@ const stepKeys = (events: TrainEvent[]): string[] =>
   events.flatMap((e) => (e.type === 'step' ? [`${e.epoch}.${e.step}`] : []))
 
 async function expectLoadableModel(out: string): Promise<void> {
-  const model = await loadModelFiles(join(tmp.dir, out))
+  const { model } = await loadModel(join(tmp.dir, out))
   const y = tf.tidy(() => model.predict(tf.zeros([1, 32, 32, 1])) as tf.Tensor)
   expect(y.shape).toEqual([1, 32, 32, 1])
   y.dispose()

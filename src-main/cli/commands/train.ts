@@ -75,6 +75,7 @@ interface TrainFlags {
   diskCache: boolean
   cacheMb: string
   checkpointMinutes: string
+  microBatch?: string
   json?: boolean
 }
 
@@ -114,6 +115,10 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'slice cache folder (default ~/.cache/tilelab/slices)')
     .option('--no-disk-cache', 'keep the slice cache in memory only (bounded by --cache-mb)')
     .option('--cache-mb <mib>', 'most MiB of slices held in memory', '1024')
+    .option(
+      '--micro-batch <n>',
+      'images per forward/backward pass; gradients of the micro-batches add up exactly to the batch\'s (default: on wasm the most that fit its 4 GiB heap, else the whole batch)',
+    )
     .option('--checkpoint-minutes <m>', 'also save checkpoints/last every m minutes within an epoch (0 = epoch ends only)', '10')
     .option('--json', 'print one JSON TrainEvent per line on stdout')
     .addHelpText('after', HELP_AFTER)
@@ -175,10 +180,13 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
     recipe = resolveRecipe({ ...partial, data: flags.data }, flags.preset)
   }
 
-  const { interimInitBackend } = await import('../../engine/training/interimBackend')
+  const microBatch = flags.microBatch === undefined ? undefined : Number(flags.microBatch)
+  if (microBatch !== undefined && !(Number.isInteger(microBatch) && microBatch >= 1))
+    throw new EngineError('E_ARGS', `train: --micro-batch must be a positive integer, received ${flags.microBatch}`)
+  const { initBackend } = await import('../../engine/backend/initBackend')
   const { defaultCacheDir } = await import('../../engine/training/sliceCache')
   const { train } = await import('../../engine/training/trainer')
-  const backend = await interimInitBackend(flags.backend)
+  const backend = (await initBackend(flags.backend)).engine
   const report = flags.json ? jsonReporter() : await humanReporter()
   const source = new CancellationTokenSource()
   let signals = 0
@@ -199,6 +207,7 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
       backend,
       cacheDir: flags.diskCache ? (flags.cacheDir ?? defaultCacheDir()) : null,
       cacheMb,
+      microBatch,
       checkpointMinutes,
       token: source.token,
       onEvent: report.event,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../../test/helpers/niftiFixtures'
 import { buildUnet } from '../model/unet'
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint'
-import { interimTrainStep } from './interimStep'
+import { batchStep } from './trainer'
 import { loadModelFiles } from './modelFiles'
 import { createAdam } from './optimizerState'
 
@@ -21,13 +21,16 @@ const batch = (seed: number) => {
   const y = new Float32Array(2 * 8 * 8).map((_, i) => (Math.cos(i * 1.3 + seed) > 0.3 ? 1 : 0))
   return [x, y] as const
 }
+const step = batchStep(1)
+const stepOn = (m: tf.LayersModel, opt: tf.AdamOptimizer, x: Float32Array, y: Float32Array) =>
+  step(m, opt, { images: x, masks: y, n: 2, height: 8, width: 8, picks: [] })
 const weightsOf = (m: tf.LayersModel): number[][] => m.getWeights().map((w) => Array.from(w.dataSync()))
 
 describe('checkpoints', () => {
   it('restore model + Adam state, then further steps equal those of the uninterrupted optimiser bit for bit', async () => {
     const a = buildUnet({ baseFilters: 2, depth: 1 }, 5)
     const optA = createAdam(1e-2)
-    for (let s = 0; s < 3; s++) await interimTrainStep(a, optA, ...batch(s), 2, 8, 8)
+    for (let s = 0; s < 3; s++) await stepOn(a, optA, ...batch(s))
     const dir = join(tmp.dir, 'last')
     await saveCheckpoint(dir, a, optA, { step: 3 })
     const loaded = await loadCheckpoint<{ step: number }>(dir)
@@ -37,8 +40,8 @@ describe('checkpoints', () => {
     expect(optB.iterations).toBe(3)
     const before = tf.memory().numTensors
     for (let s = 3; s < 6; s++) {
-      await interimTrainStep(a, optA, ...batch(s), 2, 8, 8)
-      await interimTrainStep(loaded.model, optB, ...batch(s), 2, 8, 8)
+      await stepOn(a, optA, ...batch(s))
+      await stepOn(loaded.model, optB, ...batch(s))
     }
     expect(tf.memory().numTensors).toBe(before)
     expect(weightsOf(loaded.model)).toEqual(weightsOf(a))

@@ -96,6 +96,12 @@ export class BatchSampler {
     }
   }
 
+  /** [H, W] of the training slices (the first one's; `crop: null` requires them all alike). */
+  sliceSize(): [number, number] {
+    const [nx, ny] = this.store.studies[this.slices[0].study].dims
+    return [ny, nx]
+  }
+
   /** The picks of step `step` (≥ 1) of epoch `epoch` (≥ 1), without reading any pixels. */
   plan(epoch: number, step: number): BatchPick[] {
     const { batchSize, crop, augment, tumorFraction, seed } = this.config

@@ -8,9 +8,9 @@ import { CancellationTokenSource } from '../../common/cancellation'
 import type { TrainEvent } from '../../common/events'
 import type { ModelCard } from '../../common/types'
 import { readManifest } from './checkpoint'
-import { loadModelFiles } from './modelFiles'
+import { loadModel } from '../model/store'
 import { resolveRecipe } from './recipe'
-import { train, type TrainOptions } from './trainer'
+import { batchStep, train, type TrainOptions } from './trainer'
 
 let tmp: { dir: string; cleanup: () => Promise<void> }
 let cohort: string
@@ -78,7 +78,8 @@ describe('train', () => {
       expect(e.saved).toContain('last')
     }
     const out = join(tmp.dir, 'plain')
-    const model = await loadModelFiles(out)
+    const { model, card: stored } = await loadModel(out)
+    expect(stored.training?.epochs).toBe(2)
     const y = tf.tidy(() => model.predict(tf.zeros([1, 32, 32, 1])) as tf.Tensor)
     expect(y.shape).toEqual([1, 32, 32, 1])
     y.dispose()
@@ -136,12 +137,12 @@ describe('train', () => {
     await train(options('whole2', { epochs: 2, stepsPerEpoch: 3 }))
     const crashing = options('crash', { epochs: 2, stepsPerEpoch: 3 })
     crashing.checkpointMinutes = 1e-9 // a mid-epoch checkpoint after every step
-    const { interimTrainStep } = await import('./interimStep')
+    const real = batchStep(1)
     let calls = 0
     crashing.step = async (m, opt, b) => {
       // steps 1.1 1.2 1.3 2.1 run; the fifth call (2.2) crashes before touching the weights
       if (++calls === 5) throw new Error('simulated crash')
-      return interimTrainStep(m, opt, b.images, b.masks, b.n, b.height, b.width)
+      return real(m, opt, b)
     }
     await expect(train(crashing)).rejects.toThrow(/simulated crash/)
     const events: TrainEvent[] = []

@@ -25,15 +25,16 @@ import { writeJsonAtomic } from '../io/atomicWrite'
 import type { StudyFiles } from '../io/discovery'
 import type { Study } from '../io/study'
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint'
-import { interimTrainStep } from './interimStep'
-import { layersPredictor } from './layersPredictor'
-import { modelBytes, writeModelFiles } from './modelFiles'
+import { parseCard } from '../model/card'
+import { saveModel } from '../model/store'
+import { TfjsPredictor } from '../model/tfjsPredictor'
 import { createAdam } from './optimizerState'
 import { recipeCommand, type TrainRecipe } from './recipe'
 import { BatchSampler, type Batch } from './sampler'
 import type { PatientSplit } from './split'
 import { prepareTrainingData, readCohort } from './trainingData'
 import { buildModelCard, writeHistory, type BestRecord, type EpochRecord } from './trainingRecord'
+import { accumulationFor, trainStep } from './trainStep'
 import { chooseValidationSlices, validate, type ValidationResult } from './validation'
 
 /** One optimiser step on a batch; returns the batch loss. */
@@ -50,6 +51,11 @@ export interface TrainOptions {
   backend: string
   cacheDir: string | null
   cacheMb: number
+  /**
+   * Images per micro-batch (gradient accumulation, exact: trainStep.ts). Default: on wasm the most that fit its
+   * heap (backend/memoryBudget.ts), elsewhere the whole batch.
+   */
+  microBatch?: number
   /** Minutes between mid-epoch 'last' checkpoints; 0 = only at epoch ends (and on cancel). */
   checkpointMinutes?: number
   token?: CancellationToken
@@ -204,7 +210,8 @@ async function trainModel(
     const valSet = chooseValidationSlices(store, data.valStudies, recipe.valSlices, recipe.valMaxSlices)
     if (valSet.which !== recipe.valSlices && data.valStudies.length > 0)
       emit({ type: 'log', level: 'warn', message: 'no validation slice holds tumour: validating on all slices' })
-    const predictor = layersPredictor(model, o.backend, 2 ** recipe.depth)
+    // the predictor would dispose the model with itself: it is never disposed, the trainer owns the model
+    const predictor = new TfjsPredictor(model)
     const tiling = { tile: Math.min(recipe.crop, ...store.studies.map((st) => Math.min(st.dims[0], st.dims[1]))), overlap: recipe.valOverlap, blend: 'mean' as const }
     const ctx: LoopContext = { o, out, lastDir, bestDir, emit, progress, model, optimizer, sampler, s, cohortRoot: cohort.root }
     const patientIds = [...split.trainPatients, ...split.valPatients]
@@ -224,6 +231,7 @@ async function trainModel(
         command: s.command,
         best: s.best,
         history: s.history,
+        valTile: tiling.tile,
       })
     if (loaded && s.best) await restoreModelFolder(ctx)
     emit({
@@ -268,7 +276,7 @@ async function epochLoop(
   valCount: number,
 ): Promise<TrainResult> {
   const { o, s, emit, model, optimizer, sampler } = ctx
-  const step = o.step ?? ((m, opt, b) => interimTrainStep(m, opt, b.images, b.masks, b.n, b.height, b.width))
+  const step = o.step ?? batchStep(microBatchesFor(ctx, emit))
   const batchSize = s.recipe.batchSize
   const checkpointMs = (o.checkpointMinutes ?? 10) * 60_000
   let lastSave = performance.now()
@@ -279,7 +287,7 @@ async function epochLoop(
     s.seconds += (performance.now() - runStart) / 1000
     runStart = performance.now()
     await saveCheckpoint(ctx.lastDir, model, optimizer, s)
-    if (s.best) await writeJsonAtomic(join(ctx.out, 'card.json'), ctx.card!())
+    if (s.best) await writeCard(ctx)
     emit({ type: 'log', level: 'info', message: `stopped at epoch ${s.epochsDone + 1}, step ${s.stepsDone}; saved checkpoints/last (resume with --resume)` })
     return { outcome: 'cancelled', out: ctx.out, epochsDone: s.epochsDone, best: s.best, history: s.history }
   }
@@ -338,7 +346,7 @@ async function epochLoop(
     lastSave = performance.now()
   }
   s.seconds += (performance.now() - runStart) / 1000
-  if (s.best) await writeJsonAtomic(join(ctx.out, 'card.json'), ctx.card!()) // final epochs and seconds
+  if (s.best) await writeCard(ctx) // final epochs and seconds
   return { outcome: 'ok', out: ctx.out, epochsDone: s.epochsDone, best: s.best, history: s.history }
 }
 
@@ -394,10 +402,53 @@ async function finishEpoch(ctx: LoopContext, epoch: number, val: ValidationResul
   })
 }
 
-/** Writes the loadable model folder: weights.bin, model.json, then card.json. */
+/**
+ * A step function running the engine's trainStep with `accumulate` micro-batches.
+ * @param accumulate Micro-batches per batch (1 = one pass over the whole batch).
+ */
+export function batchStep(accumulate: number): StepFunction {
+  return async (model, optimizer, b) => {
+    const x = tf.tensor4d(b.images, [b.n, b.height, b.width, 1])
+    const y = tf.tensor4d(b.masks, [b.n, b.height, b.width, 1])
+    try {
+      return (await trainStep(model, optimizer, x, y, { accumulate: Math.min(accumulate, b.n) })).loss
+    } finally {
+      x.dispose()
+      y.dispose()
+    }
+  }
+}
+
+/** Micro-batches per step: from --micro-batch, else what the wasm heap allows, else 1. */
+function microBatchesFor(ctx: LoopContext, emit: (e: TrainEvent) => void): number {
+  const { recipe } = ctx.s
+  const batch = recipe.batchSize
+  const side = recipe.input === 'crops' ? [recipe.crop, recipe.crop] : ctx.sampler.sliceSize()
+  let accumulate = 1
+  if (ctx.o.microBatch !== undefined) {
+    if (!Number.isInteger(ctx.o.microBatch) || ctx.o.microBatch < 1)
+      throw new EngineError('E_ARGS', `train: --micro-batch must be a positive integer, received ${ctx.o.microBatch}`)
+    accumulate = Math.ceil(batch / Math.min(batch, ctx.o.microBatch))
+  } else if (tf.getBackend() === 'wasm') {
+    accumulate = accumulationFor(ctx.model, batch, side[0], side[1])
+  }
+  if (accumulate > 1)
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `batch ${batch} in ${accumulate} micro-batches of ≤ ${Math.ceil(batch / accumulate)} images (exact gradient accumulation)`,
+    })
+  return accumulate
+}
+
+/** Writes the loadable model folder (model store: weights.bin, card.json, model.json). */
 async function writeModelFolder(ctx: LoopContext, model: tf.LayersModel): Promise<void> {
-  await writeModelFiles(ctx.out, await modelBytes(model, 'weights.bin'))
-  await writeJsonAtomic(join(ctx.out, 'card.json'), ctx.card!())
+  await saveModel(ctx.out, model, ctx.card!())
+}
+
+/** Rewrites card.json alone (final epochs and seconds); the weights are the best epoch's, unchanged. */
+async function writeCard(ctx: LoopContext): Promise<void> {
+  await writeJsonAtomic(join(ctx.out, 'card.json'), parseCard(ctx.card!(), join(ctx.out, 'card.json')))
 }
 
 /** On resume: rewrite the model folder from checkpoints/best (a kill may have interrupted its last export). */

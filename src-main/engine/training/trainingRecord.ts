@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync'
 import { basename, join } from 'node:path'
 import type { ModelCard } from '../../common/types'
 import { writeFileAtomic } from '../io/atomicWrite'
+import { buildCard, RESEARCH_USE } from '../model/card'
 import type { TrainRecipe } from './recipe'
 
 /** Numbers of one epoch. */
@@ -75,28 +76,22 @@ export interface CardInput {
   command: string
   best: BestRecord | null
   history: readonly EpochRecord[]
+  /** Tile side of the tiled validation. */
+  valTile: number
 }
 
-/** The model card of the best checkpoint. */
+/** Intended use of a model trained on BraTS data (../shared/data/real/README.md asks to say so). */
+export const BRATS_USE = `Research artefact trained on BraTS data; not for clinical use. ${RESEARCH_USE}`
+
+/** The model card of the best checkpoint (model/card.ts buildCard: architecture and parameters filled in). */
 export function buildModelCard(c: CardInput): ModelCard {
   const brats = looksLikeBrats([c.cohortRoot, c.recipe.data, ...c.trainCases, ...c.valCases, ...c.patientIds])
-  const intendedUse = brats
-    ? 'Research artefact trained on BraTS data; not for clinical use. Not a medical device: do not use it to diagnose, ' +
-      'treat or make decisions about patients.'
-    : 'Research artefact; not for clinical use.'
   const bestRow = c.best ? c.history.find((h) => h.epoch === c.best!.epoch) : undefined
-  return {
+  return buildCard({
     name: basename(c.out),
-    architecture: {
-      baseFilters: c.recipe.baseFilters,
-      depth: c.recipe.depth,
-      upsampling: c.recipe.upsampling,
-      dropout: c.recipe.dropout,
-      parameters: c.parameters,
-      inputChannels: 1,
-    },
-    createdAt: new Date().toISOString(),
-    intendedUse,
+    architecture: { baseFilters: c.recipe.baseFilters, depth: c.recipe.depth, upsampling: c.recipe.upsampling, dropout: c.recipe.dropout },
+    normalization: c.recipe.normalization,
+    intendedUse: brats ? BRATS_USE : RESEARCH_USE,
     training: {
       data: { cohort: c.recipe.data, trainCases: c.trainCases, valCases: c.valCases },
       recipe: {
@@ -106,6 +101,7 @@ export function buildModelCard(c: CardInput): ModelCard {
         optimizer: 'Adam (beta1 0.9, beta2 0.999, epsilon 1e-7)',
         checkpoint: c.best?.criterion === 'train-loss' ? 'best training loss (no validation set)' : 'best validation full-image soft Dice',
         bestEpoch: c.best?.epoch ?? null,
+        tiledValidation: { tile: c.valTile, overlap: c.recipe.valOverlap, blend: 'mean' },
       },
       epochs: c.epochsDone,
       seconds: +c.seconds.toFixed(1),
@@ -119,6 +115,5 @@ export function buildModelCard(c: CardInput): ModelCard {
       trainLoss: c.best?.loss ?? null,
       bestEpoch: c.best?.epoch ?? null,
     },
-    normalization: c.recipe.normalization,
-  }
+  })
 }
