@@ -1,5 +1,5 @@
 /**
- * `tilelab train` end to end through the real CLI (node src-main/cli/bin.mjs) on a tiny synthetic cohort, cpu
+ * `tilelab train` end to end through the real CLI (node src-main/cli/bin.mjs) on a tiny cohort of `tilelab synth`, cpu
  * backend: the JSON event stream, a loadable model folder, SIGKILL mid-run then --resume (at most one epoch
  * redone), and Ctrl-C (SIGINT) stopping after the current step with a resumable checkpoint.
  */
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TrainEvent } from '../../src-main/common/events'
 import { loadModel } from '../../src-main/engine/model/store'
 import { makeTempDir } from '../helpers/niftiFixtures'
-import { writeTinyCohort } from '../helpers/tinyCohort'
+import { writeSynthCohort } from '../../src-main/engine/synth/synthCohort'
 
 const repoRoot = resolve(__dirname, '../..')
 let tmp: { dir: string; cleanup: () => Promise<void> }
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu')
   tmp = await makeTempDir('tilelab-train-cli-')
   cohort = join(tmp.dir, 'cohort')
-  await writeTinyCohort(cohort, { cases: 4, dims: [32, 32, 8] })
+  await writeSynthCohort({ outDir: cohort, cases: 4, seed: 3, dims: [32, 32, 16] })
 })
 afterAll(() => tmp.cleanup())
 
