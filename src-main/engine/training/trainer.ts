@@ -207,12 +207,16 @@ async function trainModel(
       command: recipeCommand(recipe, o.out),
     }
     s.backend = o.backend
+    if (state && o.resumeEpochs !== undefined) s.command = recipeCommand(recipe, o.out)
     const valSet = chooseValidationSlices(store, data.valStudies, recipe.valSlices, recipe.valMaxSlices)
     if (valSet.which !== recipe.valSlices && data.valStudies.length > 0)
       emit({ type: 'log', level: 'warn', message: 'no validation slice holds tumour: validating on all slices' })
     // the predictor would dispose the model with itself: it is never disposed, the trainer owns the model
     const predictor = new TfjsPredictor(model)
-    const tiling = { tile: Math.min(recipe.crop, ...store.studies.map((st) => Math.min(st.dims[0], st.dims[1]))), overlap: recipe.valOverlap, blend: 'mean' as const }
+    // tiles of the training crop's size (the paper: 128), smaller only where a slice is smaller than the crop
+    const multiple = 2 ** recipe.depth
+    const smallest = Math.min(recipe.crop, ...store.studies.map((st) => Math.min(st.dims[0], st.dims[1])))
+    const tiling = { tile: Math.max(multiple, Math.floor(smallest / multiple) * multiple), overlap: recipe.valOverlap, blend: 'mean' as const }
     const ctx: LoopContext = { o, out, lastDir, bestDir, emit, progress, model, optimizer, sampler, s, cohortRoot: cohort.root }
     const patientIds = [...split.trainPatients, ...split.valPatients]
     ctx.card = () =>
