@@ -107,6 +107,7 @@ describe('tilelab train (CLI)', () => {
     expect(code, second.stderr).toBe(0)
     const start = second.events.find((e) => e.type === 'start')
     expect(start).toMatchObject({ resumedFromEpoch: 1, resumedFromStep: 0 })
+    expect(second.events.filter((e) => e.type === 'log' && e.level === 'warn')).toEqual([]) // same flags: nothing ignored
     expect(stepKeys(second.events)).toEqual(['2.1', '2.2', '2.3', '2.4', '3.1', '3.2', '3.3', '3.4'])
     expect(second.events.at(-1)).toMatchObject({ type: 'end', outcome: 'ok', epochsDone: 3 })
     const history = (await readFile(join(tmp.dir, 'killed', 'history.csv'), 'utf8')).trim().split('\n').slice(1)

@@ -170,16 +170,13 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
     throw new EngineError('E_ARGS', `train: --checkpoint-minutes must be a number ≥ 0, received ${flags.checkpointMinutes}`)
   let recipe: TrainRecipe
   if (flags.resume) {
-    const ignored = Object.entries(partial).filter(([k, v]) => v !== undefined && k !== 'epochs').map(([k]) => k)
-    if (flags.data || flags.preset) ignored.push(...(flags.data ? ['data'] : []), ...(flags.preset ? ['preset'] : []))
-    if (ignored.length > 0)
-      process.stderr.write(`tilelab train: --resume uses the checkpoint's recipe; ignoring ${ignored.join(', ')}\n`)
+    // the checkpoint's recipe wins; the trainer warns about given values that differ from it
+    if (flags.preset) process.stderr.write(`tilelab train: --resume keeps the checkpoint's recipe; --preset ignored\n`)
     recipe = resolveRecipe({ data: flags.data ?? '(from checkpoint)' })
   } else {
     if (!flags.data) throw new EngineError('E_ARGS', 'train: --data <cohort folder> is required (unless --resume)')
     recipe = resolveRecipe({ ...partial, data: flags.data }, flags.preset)
   }
-
   const microBatch = flags.microBatch === undefined ? undefined : Number(flags.microBatch)
   if (microBatch !== undefined && !(Number.isInteger(microBatch) && microBatch >= 1))
     throw new EngineError('E_ARGS', `train: --micro-batch must be a positive integer, received ${flags.microBatch}`)
@@ -204,6 +201,7 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
       out: flags.out,
       resume: flags.resume,
       resumeEpochs: flags.resume ? num('epochs', '--epochs') : undefined,
+      given: flags.resume ? { ...partial, data: flags.data } : undefined,
       backend,
       cacheDir: flags.diskCache ? (flags.cacheDir ?? defaultCacheDir()) : null,
       cacheMb,

@@ -124,7 +124,12 @@ describe('train', () => {
       '1.3',
       '2.1',
     ])
-    const last = await train({ ...options('split'), resume: true })
+    const finalEvents: TrainEvent[] = []
+    const last = await train({ ...options('split', {}, finalEvents), resume: true, given: { baseFilters: 2, lr: 0.5 } })
+    // a given value that differs from the checkpoint's recipe is named and ignored; an equal one is not named
+    const warns = finalEvents.filter((e) => e.type === 'log' && e.level === 'warn')
+    expect(warns).toHaveLength(1)
+    expect(warns[0]).toMatchObject({ message: expect.stringMatching(/ignored: lr 0\.5 \(checkpoint: 0\.001\)$/) })
     expect(last.outcome).toBe('ok')
     expect(last.epochsDone).toBe(2)
     expect(await weightsSha('split')).toEqual(await weightsSha('whole'))

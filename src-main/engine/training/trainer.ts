@@ -47,6 +47,8 @@ export interface TrainOptions {
   resume?: boolean
   /** On resume: a larger epoch count to continue to (default: the recipe's). */
   resumeEpochs?: number
+  /** On resume: recipe values given on the command line; those that differ from the checkpoint's are ignored with a warning. */
+  given?: Partial<TrainRecipe>
   /** Engine name of the initialised tfjs backend, e.g. 'tfjs-wasm' (for events and the card). */
   backend: string
   cacheDir: string | null
@@ -156,6 +158,7 @@ async function trainModel(
       throw new EngineError('E_ARGS', `--epochs ${o.resumeEpochs} is below the ${state.epochsDone} epochs already done`)
     recipe.epochs = o.resumeEpochs
   }
+  if (state && o.given) warnIgnored(state, o.given, emit)
   const dataPath = state?.dataPath ?? resolve(recipe.data)
   const cohort = await readCohort(dataPath)
   for (const s of cohort.skipped) emit({ type: 'log', level: 'warn', message: `skipped ${s.path}: ${s.reason}` })
@@ -464,6 +467,23 @@ async function restoreModelFolder(ctx: LoopContext): Promise<void> {
   } finally {
     best.model.dispose()
   }
+}
+
+/** On resume, names the given recipe values that differ from the checkpoint's (they are not used). */
+function warnIgnored(state: TrainerState, given: Partial<TrainRecipe>, emit: (e: TrainEvent) => void): void {
+  const differs = Object.entries(given).filter(([key, value]) => {
+    if (value === undefined || key === 'epochs') return false
+    if (key === 'data') return resolve(String(value)) !== state.dataPath
+    return state.recipe[key as keyof TrainRecipe] !== value
+  })
+  if (differs.length > 0)
+    emit({
+      type: 'log',
+      level: 'warn',
+      message:
+        '--resume keeps the checkpoint\'s recipe; ignored: ' +
+        differs.map(([k, v]) => `${k} ${JSON.stringify(v)} (checkpoint: ${JSON.stringify(k === 'data' ? state.dataPath : state.recipe[k as keyof TrainRecipe])})`).join(', '),
+    })
 }
 
 function unetConfigOf(r: TrainRecipe) {
