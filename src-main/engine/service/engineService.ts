@@ -30,7 +30,8 @@ import { PredictionRunner } from './predictions'
 import { StudyRegistry } from './studies'
 import { defaultCliCommand, type CliCommand } from './cliJobs'
 import { bundledModelsDir, workDir, type WorkDir } from './workDir'
-import { evaluationArgs, readEvaluationFolder, sweepArgs, startCliJob, trainingArgs, listTrainingRuns } from './cliJobKinds'
+import { evaluationArgs, readEvaluationFolder, sweepArgs, startCliJob, trainingArgs } from './cliJobKinds'
+import { listTrainingRuns } from './trainingRuns'
 import { probeBackends } from './backendProbe'
 
 export interface EngineServiceOptions {
