@@ -62,13 +62,15 @@ async function expectEngineError(p: Promise<unknown>, code: string, pattern: Reg
 
 describe('predictStudy', () => {
   it('by default predicts the max-tumour slice and writes the maps, one PNG and prediction.json', async () => {
-    const report = await run('default')
+    const tensors = tf.memory().numTensors
+    const report = await run('default', { centreCrop: 16 })
+    expect(tf.memory().numTensors).toBe(tensors)
     expect(study.maxTumorSlice).not.toBeNull()
     expect(report.settings.selection).toBe('max-tumor')
     expect(report.predictedSlices).toEqual([study.maxTumorSlice])
     const dir = report.outputs.dir
     const files = await readdir(dir)
-    expect(files.sort()).toEqual(['pngs', 'prediction.json', 'prob_full.nii.gz', 'prob_full_minus_tiled.nii.gz', 'prob_tiled.nii.gz'])
+    expect(files.sort()).toEqual(['pngs', 'prediction.json', 'prob_centre_crop.nii.gz', 'prob_full.nii.gz', 'prob_full_minus_tiled.nii.gz', 'prob_tiled.nii.gz'])
     expect(report.outputs.pngs).toEqual([`pngs/slice_${String(study.maxTumorSlice).padStart(3, '0')}.png`])
     expect(JSON.parse(await readFile(join(dir, 'prediction.json'), 'utf8'))).toEqual(report)
     // the maps cover the whole grid, only the predicted slice is filled

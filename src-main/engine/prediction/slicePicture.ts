@@ -113,8 +113,11 @@ function fixed(v: number | null): string {
   return v === null ? 'n/a (both empty)' : v.toFixed(3)
 }
 
+/** +0.045 / −0.012 / 0.000 (no sign when it rounds to zero). */
 function signed(v: number | null): string {
-  return v === null ? '-' : `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`
+  if (v === null) return '-'
+  if (Math.abs(v) < 0.0005) return '0.000'
+  return `${v > 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`
 }
 
 function ms(v: number): string {
