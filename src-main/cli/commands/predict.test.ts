@@ -57,7 +57,7 @@ describe('tilelab predict', () => {
 
   it('--json prints one JSON object on stdout, the same as prediction.json', async () => {
     const out = join(root, 'json')
-    const r = await capture(['predict', study, '--model', model, '--tile', '16', '--out', out, '--json', '--centre-crop', '16'])
+    const r = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--out', out, '--json', '--centre-crop', '16'])
     expect(r.status).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
@@ -68,13 +68,13 @@ describe('tilelab predict', () => {
   })
 
   it('prints a readable summary; --centre-crop alone means the paper\'s 128 px (too big here: E_ARGS)', async () => {
-    const r = await capture(['predict', study, '--model', model, '--tile', '16', '--slice', '1', '--blend', 'gaussian', '--out', join(root, 'human')])
+    const r = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--slice', '1', '--blend', 'gaussian', '--out', join(root, 'human')])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^BraTS_C: axial slice 1 \(as asked\); model tiny-unet on tfjs-cpu/)
     expect(r.stdout).toMatch(/tiles 16 px, stride 8 \(overlap 0\.5\), gaussian blend: 9 tiles per slice, offsets y \[0, 8, 16\], x \[0, 8, 16\]/)
     expect(r.stdout).toMatch(/slice\s+tumour px\s+Dice whole\s+Dice tiled/)
     expect(r.stdout).toContain('prob_full_minus_tiled.nii.gz')
-    const c = await capture(['predict', study, '--model', model, '--tile', '16', '--centre-crop', '--out', join(root, 'crop')])
+    const c = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--centre-crop', '--out', join(root, 'crop')])
     expect(c.status).toBe(2)
     expect(c.stderr).toMatch(/E_ARGS: centreCrop: crop must be an integer in \[1, 32\] for a 32×32 slice, received 128/)
   })
@@ -83,7 +83,7 @@ describe('tilelab predict', () => {
     const cwd = process.cwd()
     process.chdir(root)
     try {
-      const r = await capture(['predict', study, '--model', model, '--tile', '16', '--pngs', 'none', '--json'])
+      const r = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--pngs', 'none', '--json'])
       expect(r.status).toBe(0)
       expect(JSON.parse(r.stdout).outputs.dir).toBe(join(root, 'tilelab-predict', 'BraTS_C'))
     } finally {
@@ -101,7 +101,7 @@ describe('tilelab predict', () => {
   })
 
   it('--slice out of range: one E_ARGS line naming the image file, exit 2; --verbose adds the stack', () => {
-    const r = spawnCli(['predict', study, '--model', model, '--slice', '4', '--tile', '16'])
+    const r = spawnCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--slice', '4', '--tile', '16'])
     expect(r.status).toBe(2)
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('tilelab:') || l.trimStart().startsWith('at '))
     expect(lines).toEqual([`tilelab: E_ARGS: ${join(study, 'BraTS_C_flair.nii.gz')}: --slice 4 is outside the image's 4 axial slices (0 to 3)`])
@@ -111,13 +111,13 @@ describe('tilelab predict', () => {
   })
 
   it('bad option values exit 2 naming the value', async () => {
-    const a = await capture(['predict', study, '--model', model, '--overlap', '1', '--out', join(root, 'x')])
+    const a = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--overlap', '1', '--out', join(root, 'x')])
     expect(a.status).toBe(2)
     expect(a.stderr).toMatch(/overlap must be in \[0, 1\), received 1/)
-    const b = await capture(['predict', study, '--model', model, '--slice', 'two', '--out', join(root, 'x')])
+    const b = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--slice', 'two', '--out', join(root, 'x')])
     expect(b.status).toBe(2)
     expect(b.stderr).toMatch(/--slice must be an integer, received "two"/)
-    const c = await capture(['predict', study, '--model', model, '--pngs', 'some', '--out', join(root, 'x')])
+    const c = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--pngs', 'some', '--out', join(root, 'x')])
     expect(c.status).toBe(2)
     expect(c.stderr).toMatch(/--pngs must be one of auto, all, tumor, none, received "some"/)
   })

@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander'
 import type { Blend, Normalization } from '../../common/types'
+import type { PredictStudyOptions } from '../../engine/prediction/predictStudy'
 import { intOption, numberOption } from './evaluate'
 
 interface PredictOptions {
@@ -81,7 +82,7 @@ export function register(program: Command): void {
           label: opts.label,
           model: opts.model,
           engine: opts.engine as 'auto' | 'onnx' | 'tfjs',
-          backend: opts.backend,
+          backend: opts.backend as PredictStudyOptions['backend'],
           slice: opts.slice,
           all: opts.all === true,
           tiling: { tile: opts.tile, overlap: opts.overlap, blend: opts.blend as Blend },

@@ -18,7 +18,7 @@ import type { Predictor } from '../inference/predictor'
 import { centreCropWindow } from '../inference/centreCrop'
 import { validateTiling } from '../inference/tiling'
 import { loadStudy, type Study } from '../io/study'
-import { openPredictor } from '../inference/openPredictor'
+import { openPredictor, type OpenPredictorOptions } from '../inference/openPredictor'
 import { normalizeVolume } from '../preprocess/zscore'
 import { runPredictionModes, type PredictionProgress } from './runPredictionModes'
 import { PREDICTION_REPORT_VERSION, type PngSelection, type PredictionReport, type SliceSelection } from './predictionReport'
@@ -33,7 +33,8 @@ export interface PredictStudyOptions {
   /** Model folder (model.json + weights, or model.onnx; optional card.json). */
   model: string
   engine?: 'auto' | 'onnx' | 'tfjs'
-  backend?: string
+  /** tfjs backend preference, passed to openPredictor. */
+  backend?: OpenPredictorOptions['backend']
   /** One axial slice; default: the slice with the most tumour (the middle slice without a label). */
   slice?: number
   /** Every axial slice (exclusive with `slice`). */
