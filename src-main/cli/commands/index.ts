@@ -3,10 +3,11 @@ import type { Command } from 'commander'
 import { register as evaluate } from './evaluate'
 import { register as info } from './info'
 import { register as merge } from './merge'
+import { register as predict } from './predict'
 import { register as serve } from './serve'
 import { register as sweep } from './sweep'
 import { register as synth } from './synth'
 
 export type RegisterCommand = (program: Command) => void
 
-export const COMMANDS: RegisterCommand[] = [info, synth, evaluate, sweep, merge, serve]
+export const COMMANDS: RegisterCommand[] = [info, predict, synth, evaluate, sweep, merge, serve]
