@@ -14,7 +14,7 @@ import { contentSecurityPolicy } from '../src-main/common/contentSecurityPolicy'
 const rendererRoot = fileURLToPath(new URL('.', import.meta.url))
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 
-/** Adds the CSP as a meta tag to the built page (Electron's file:// page has no response headers). */
+/** Adds the CSP as a meta tag to the built page too (a second layer: the web host and the desktop app's tilelab:// scheme also send it as a response header). */
 function cspMetaTag(): Plugin {
   return {
     name: 'tilelab-csp-meta',
