@@ -34,7 +34,9 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     icon: options.iconFile,
     show: false,
     webPreferences: {
-      preload: options.preloadFile,
+      // Reviewed (electronegativity PRELOAD_JS_CHECK): the sandboxed preload exposes only the TileLabApi channel
+      // (allowlisted, zod-validated in main) and the validated menu commands; never ipcRenderer or Node.
+      preload: options.preloadFile, // eng-disable PRELOAD_JS_CHECK
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -47,6 +49,8 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       navigateOnDragDrop: false,
       spellcheck: false,
       safeDialogs: true,
+      // Middle-click (auxclick) cannot open links in new windows (new windows are denied anyway).
+      disableBlinkFeatures: 'Auxclick',
     },
   })
   if (bounds.maximized) win.maximize()
