@@ -100,6 +100,15 @@ describe('the tilelab:// handler', () => {
     expect(missing.headers.get('content-security-policy')).toBeTruthy()
   })
 
+  it('resource requests made while the engine starts wait for it', async () => {
+    let up: (s: typeof service) => void = () => undefined
+    const h = createAppProtocolHandler({ rendererDir: root, service: new Promise((r) => (up = r)) })
+    const pending = h(new Request('tilelab://app/res/study/s1/image.nii'))
+    expect((await h(new Request(APP_ENTRY_URL))).status).toBe(200) // the page does not wait
+    up(service)
+    expect([...new Uint8Array(await (await pending).arrayBuffer())]).toEqual([1, 2, 3, 4])
+  })
+
   it('answers 503 for resources while the engine is not running, and still serves the page', async () => {
     const h = createAppProtocolHandler({ rendererDir: root, service: null })
     expect((await h(new Request('tilelab://app/res/x'))).status).toBe(503)

@@ -76,13 +76,14 @@ export async function resolveRendererFile(rendererRoot: string, urlPath: string)
 /**
  * Builds the handler of `tilelab://` requests.
  * @param options.rendererDir Folder of the built renderer (out/renderer); canonicalised once.
- * @param options.service Reader of resource bytes (the engine service proxy); null answers 503 for `res/`.
+ * @param options.service Reader of resource bytes (the engine service proxy, or a promise of it while the worker
+ *   starts: resource requests wait for it); null answers 503 for `res/`.
  * @returns `(request) => Response`: 200 with the bytes, 403 for another host or a `..`, 404 for nothing there,
  *   405 for a method other than GET/HEAD, 503 while the engine is not up.
  */
 export function createAppProtocolHandler(options: {
   rendererDir: string
-  service: Pick<TileLabService, 'readResource'> | null
+  service: Pick<TileLabService, 'readResource'> | null | Promise<Pick<TileLabService, 'readResource'> | null>
 }): (request: Request) => Promise<Response> {
   const rootPromise = fs.realpath(options.rendererDir).catch(() => null)
   const text = (status: number, body: string): Response =>
@@ -107,9 +108,10 @@ export function createAppProtocolHandler(options: {
         return text(400, 'malformed URL')
       }
       if (resource.includes('\0') || resource.split('/').includes('..')) return text(403, `${resource}: '..' is not allowed`)
-      if (!options.service) return text(503, 'the engine is not running')
+      const service = await options.service
+      if (!service) return text(503, 'the engine is not running')
       try {
-        const { bytes, contentType } = await options.service.readResource(resource)
+        const { bytes, contentType } = await service.readResource(resource)
         const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
         return new Response(head ? null : body, {
           status: 200,

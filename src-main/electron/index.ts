@@ -3,9 +3,9 @@
  *
  * Start-up, in order: Chromium switches (TILELAB_HEADLESS) and the userData override (TILELAB_USER_DATA); the
  * single-instance lock (a second start focuses the window and opens the study it was given); the privileged
- * `tilelab` scheme; then, when ready: settings, the grant list, the engine worker (engineService.ts: the service
- * runs in a worker thread, never on this thread), session hardening, the scheme handler, the IPC handler, the
- * menu, and the window.
+ * `tilelab` scheme; then, when ready: settings, the grant list, the engine worker started in the background
+ * (engineService.ts: the service runs in a worker thread, never on this thread; calls wait for it), session
+ * hardening, the scheme handler, the IPC handler, the menu, and the window.
  *
  * IPC: `tilelab:api` (invoke; method + request → ApiReply, shellApiHandler.ts: sender check, zod validation, grant
  * list), `tilelab:event` (send; the service's events, forwarded as they come, so predictions stream slice by slice
@@ -34,7 +34,7 @@ import { pickDialogOptions, type PickKind } from './pickDialogOptions'
 import { devServerOrigin, isTrustedSenderUrl } from './requestPolicy'
 import { hardenAllWebContents, hardenSession } from './sessionSecurity'
 import { openSettingsStore } from './settingsStore'
-import { createPickAndGrant, createShellApiHandler } from './shellApiHandler'
+import { createPickAndGrant, createShellApiHandler, type EngineHandle } from './shellApiHandler'
 import { chromiumSwitches, studyPathFromArgv, userDataOverride } from './startupOptions'
 
 const log = engineLog.child({ component: 'electron' })
@@ -78,23 +78,31 @@ async function main(): Promise<void> {
   })
   for (const p of settings.get().recentStudies) await grants.grant(p, 'read', 'recent').catch(() => undefined)
 
-  // The engine, off the main thread (engineService.ts). A failure leaves the window usable and answers E_WORKER.
+  // The engine, off the main thread (engineService.ts), started without blocking the window: calls and resource
+  // requests made while the worker starts wait for it. A failure leaves the window usable and answers E_WORKER.
   let service: EngineWorker | null = null
-  let serviceError: string | undefined
-  try {
-    service = await startEngine({
-      host: 'electron',
-      modelsDirs: [paths.bundledModelsDir, paths.userModelsDir],
-      workDir: paths.workDir,
-      sampleStudyDir: paths.sampleStudyDir,
-    })
-  } catch (err) {
-    serviceError = err instanceof Error ? err.message : String(err)
-    log.error(`engine did not start: ${serviceError}`)
-  }
+  const engine: Promise<EngineHandle> = startEngine({
+    host: 'electron',
+    modelsDirs: [paths.bundledModelsDir, paths.userModelsDir],
+    workDir: paths.workDir,
+    sampleStudyDir: paths.sampleStudyDir,
+  }).then(
+    (s) => {
+      service = s
+      return { service: s }
+    },
+    (err: unknown) => {
+      const error = err instanceof Error ? err.message : String(err)
+      log.error(`engine did not start: ${error}`)
+      return { service: null, error }
+    },
+  )
 
   hardenSession(session.defaultSession, policy, (line) => log.warn(line))
-  session.defaultSession.protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: paths.rendererDir, service }))
+  session.defaultSession.protocol.handle(
+    APP_SCHEME,
+    createAppProtocolHandler({ rendererDir: paths.rendererDir, service: engine.then((e) => e.service) }),
+  )
 
   let window: BrowserWindow | null = null
   const showWindow = (initialStudy?: string | null): BrowserWindow => {
@@ -156,8 +164,7 @@ async function main(): Promise<void> {
   })
 
   const handleApi = createShellApiHandler({
-    service,
-    serviceError,
+    engine,
     grants,
     settings,
     pickAndGrant,
@@ -170,12 +177,12 @@ async function main(): Promise<void> {
     const url = frame && frame.parent === null ? frame.url : undefined
     return handleApi(url, method, request)
   })
-  if (service) {
+  void engine.then(({ service: s }) => {
     for (const name of API_EVENT_NAMES)
-      service.on(name, (payload) => {
+      s?.on(name, (payload) => {
         if (window && !window.isDestroyed()) window.webContents.send(EVENT_IPC_CHANNEL, name, payload)
       })
-  }
+  })
 
   rebuildMenu()
   showWindow(await initialStudyFromArgv(process.argv, process.cwd(), grants))
@@ -194,11 +201,11 @@ async function main(): Promise<void> {
   app.on('will-quit', (event) => {
     if (finishing) return
     // Stop the engine worker and finish the settings writes before the process ends.
+    // (At most 5 s: a worker that does not stop is ended with the process.)
     finishing = true
     event.preventDefault()
-    const s = service
-    service = null
-    void Promise.allSettled([s?.dispose(), settings.flush()]).then(() => app.quit())
+    const stopped = Promise.allSettled([engine.then(() => service?.dispose()), settings.flush()])
+    void Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]).then(() => app.quit())
   })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit())
 }

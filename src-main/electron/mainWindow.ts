@@ -54,6 +54,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     },
   })
   if (bounds.maximized) win.maximize()
+  if (bounds.fullScreen) win.setFullScreen(true)
   win.once('ready-to-show', () => win.show())
   trackBounds(win, options.settings)
 

@@ -54,7 +54,7 @@ async function setup(dialogAnswer: string | null = study) {
   const dialogs: string[] = []
   let rebuilt = 0
   const handle: ShellApiHandler = createShellApiHandler({
-    service: fake.service,
+    engine: Promise.resolve({ service: fake.service }),
     grants,
     settings,
     pickAndGrant: createPickAndGrant(async (kind, title) => {
@@ -139,8 +139,7 @@ describe('the tilelab:api handler of the desktop app', () => {
       error: { name: 'EngineError', code: 'E_ARGS', message: 'closeStudy: unknown study s9' },
     })
     const none = createShellApiHandler({
-      service: null,
-      serviceError: 'worker crashed',
+      engine: { service: null, error: 'worker crashed' },
       grants: s.grants,
       settings: s.settings,
       pickAndGrant: async () => null,

@@ -34,11 +34,19 @@ export function createPickAndGrant(show: ShowPickDialog, grants: AccessGrants) {
   }
 }
 
-export interface ShellApiDeps {
-  /** The engine service (the worker proxy); null when it failed to start (calls answer E_WORKER). */
+/** The engine as the shell holds it: the service proxy, or null with the reason it did not start. */
+export interface EngineHandle {
   service: TileLabService | null
   /** Why the service is missing, for the E_WORKER message. */
-  serviceError?: string
+  error?: string
+}
+
+export interface ShellApiDeps {
+  /**
+   * The engine, or a promise of it while the worker starts: calls made before it is up wait for it (the window
+   * opens at once); without a service every call but pickPath answers E_WORKER.
+   */
+  engine: EngineHandle | Promise<EngineHandle>
   grants: AccessGrants
   settings: SettingsStore
   pickAndGrant(kind: PickKind, title?: string): Promise<string | null>
@@ -56,12 +64,12 @@ export function createShellApiHandler(deps: ShellApiDeps): ShellApiHandler {
 
   const bundled = (p: string): boolean => grants.list().some((g) => g.source === 'app' && g.mode === 'read' && isInside(g.path, p))
 
-  async function afterCall(method: string, request: Record<string, unknown>, value: unknown): Promise<unknown> {
-    if (method === 'getAppInfo' && deps.service) {
+  async function afterCall(service: TileLabService, method: string, request: Record<string, unknown>, value: unknown): Promise<unknown> {
+    if (method === 'getAppInfo') {
       const info = value as AppInfo
       const last = settings.get().lastModelId
       if (last && last !== info.defaultModelId) {
-        const models = await deps.service.listModels({}).catch(() => [])
+        const models = await service.listModels({}).catch(() => [])
         if (models.some((m) => m.id === last)) return { ...info, defaultModelId: last }
       }
       return info
@@ -95,10 +103,11 @@ export function createShellApiHandler(deps: ShellApiDeps): ShellApiHandler {
         const valid = validateApiRequest(name, request) as ApiRequest<'pickPath'>
         return { ok: true, value: await deps.pickAndGrant(valid.kind, valid.title) }
       }
-      if (!deps.service) throw new EngineError('E_WORKER', `the engine did not start: ${deps.serviceError ?? 'unknown reason'}`)
-      const reply = await dispatchApiCall(deps.service, name, request, grants.guardRequest)
+      const { service, error } = await deps.engine
+      if (!service) throw new EngineError('E_WORKER', `the engine did not start: ${error ?? 'unknown reason'}`)
+      const reply = await dispatchApiCall(service, name, request, grants.guardRequest)
       if (!reply.ok) return reply
-      const value = await afterCall(name, request as Record<string, unknown>, reply.value)
+      const value = await afterCall(service, name, request as Record<string, unknown>, reply.value)
       return { ok: true, value }
     } catch (err) {
       return { ok: false, error: serializeError(err) }

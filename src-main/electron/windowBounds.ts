@@ -32,9 +32,13 @@ function overlap(a: Rect, b: Rect): { width: number; height: number } {
  * @param workAreas Work areas of the connected displays (Electron `screen.getAllDisplays()[i].workArea`), the
  *   primary display first.
  * @returns Integer bounds, never smaller than MIN_WINDOW_SIZE unless the display is, and never larger than the
- *   display the window lands on; plus `maximized` as saved.
+ *   display the window lands on; plus `maximized` and `fullScreen` as saved (full screen only when the saved
+ *   display is still there).
  */
-export function fitWindowBounds(saved: WindowBounds | null, workAreas: Rect[]): Rect & { maximized: boolean } {
+export function fitWindowBounds(
+  saved: WindowBounds | null,
+  workAreas: Rect[],
+): Rect & { maximized: boolean; fullScreen: boolean } {
   const primary = workAreas[0] ?? { x: 0, y: 0, ...DEFAULT_WINDOW_SIZE }
   if (saved) {
     // The display showing most of the window, if it shows enough of it to be grabbed; clamping below then brings
@@ -53,7 +57,7 @@ export function fitWindowBounds(saved: WindowBounds | null, workAreas: Rect[]): 
       const height = Math.min(saved.height, host.height)
       const x = Math.min(Math.max(saved.x, host.x), host.x + host.width - width)
       const y = Math.min(Math.max(saved.y, host.y), host.y + host.height - height)
-      return { x, y, width, height, maximized: saved.maximized }
+      return { x, y, width, height, maximized: saved.maximized, fullScreen: saved.fullScreen ?? false }
     }
   }
   const width = Math.min(Math.max(Math.round(primary.width * 0.9), MIN_WINDOW_SIZE.width), DEFAULT_WINDOW_SIZE.width, primary.width)
@@ -64,5 +68,6 @@ export function fitWindowBounds(saved: WindowBounds | null, workAreas: Rect[]): 
     width,
     height,
     maximized: saved?.maximized ?? false,
+    fullScreen: false,
   }
 }
