@@ -1,12 +1,13 @@
 /**
  * Where the desktop app finds its parts, unpackaged (repo checkout, `npm run build` then `electron .`) and packaged
- * (electron-builder: the app in resources/app.asar, models and the sample study beside it as extraResources so that
- * native code such as onnxruntime can open model files by path). Pure TS: the caller passes Electron's paths.
+ * (electron-builder: the app in resources/app.asar, the models beside it as extraResources so that native code
+ * such as onnxruntime can open model files by path). Pure TS: the caller passes Electron's paths.
  *
  * Unpackaged, `mainDir` is out/main of the checkout, so the repo root is two levels up. Packaged, it is
  * resources/app.asar/out/main and `resourcesPath` is the resources folder.
  */
 import path from 'node:path'
+import { sampleStudyPath } from '../engine/synth/sampleStudy'
 
 export interface AppPathInputs {
   /** app.isPackaged */
@@ -26,7 +27,7 @@ export interface AppPaths {
   preloadFile: string
   /** Models shipped with the app (read-only): models/ of the repo, or resources/models when packaged. */
   bundledModelsDir: string
-  /** Bundled sample study (read-only): resources/sample-study of the repo, or resources/sample-study when packaged. */
+  /** The generated sample study (read-only to the renderer): made on first use in <userData>/work/cache. */
   sampleStudyDir: string
   /** Window icon (resources/icons/512x512.png). */
   iconFile: string
@@ -47,7 +48,7 @@ export function appPaths(inputs: AppPathInputs): AppPaths {
     rendererDir: path.join(appRoot, 'out', 'renderer'),
     preloadFile: path.join(appRoot, 'out', 'preload', 'index.cjs'),
     bundledModelsDir: path.join(shipped, 'models'),
-    sampleStudyDir: path.join(shippedResources, 'sample-study'),
+    sampleStudyDir: sampleStudyPath(path.join(inputs.userDataPath, 'work', 'cache')),
     iconFile: path.join(shippedResources, 'icons', '512x512.png'),
     userModelsDir: path.join(inputs.userDataPath, 'models'),
     workDir: path.join(inputs.userDataPath, 'work'),

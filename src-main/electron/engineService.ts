@@ -9,38 +9,49 @@
  * utilityProcess would only buy a hard kill of a stuck native call; the host's cooperative cancellation plus
  * worker.terminate() covers the cases seen so far.
  *
- * MERGE POINT (the one place that names the engine): the service is written in parallel on another branch. When
- * src-main/engine/service/engineWorkerHost.ts is on this branch, replace the body of startEngine with
- *     const { startEngineWorker } = await import('../engine/service/engineWorkerHost')
- *     return startEngineWorker(options)
- * (and drop the local interfaces below in favour of the host's own types). Until then startEngine rejects with
- * E_WORKER, and every API call of the app answers that error; the window, menus and dialogs still work.
+ * Training, evaluation and sweep jobs run as child processes of the bundled CLI (out/main/cli.js) under this
+ * executable with ELECTRON_RUN_AS_NODE=1: the RunAsNode fuse stays on for that reason (package.json "build").
  */
+/// <reference types="electron-vite/node" />
+import path from 'node:path'
 import type { TileLabService } from '../common/api'
-import { EngineError } from '../common/errors'
+import createEngineWorker from '../engine/service/engineWorker?nodeWorker'
+import { startEngineWorker } from '../engine/service/engineWorkerHost'
 
-/** Options of startEngineWorker as the desktop app passes them (local copy of the host's interface). */
+/** Options of the desktop app's engine. */
 export interface EngineWorkerOptions {
   host: 'electron'
-  /** Folders whose sub-folders are models: the bundled ones (read-only) first, then the user's. */
-  modelsDirs: string[]
-  /** Writable folder for the engine's outputs (evaluations, training runs). */
+  version: string
+  /** Models shipped with the app (read-only). */
+  bundledModelsDir: string
+  /** The user's models (writable; the app trains into it). */
+  userModelsDir: string
+  /** Writable folder for the engine's outputs (evaluations, caches, the generated sample study). */
   workDir: string
-  /** The bundled sample study opened when the app starts with none. */
-  sampleStudyDir: string | null
+  /** Folder of the bundled main script (out/main), which holds cli.js. */
+  mainDir: string
 }
 
 /** What startEngineWorker returns: the service proxy plus a way to stop the worker. */
 export type EngineWorker = TileLabService & { dispose(): Promise<void> }
 
 /**
- * Starts the engine worker.
+ * Starts the engine worker (the bundled engineWorker.ts).
  * @throws EngineError E_WORKER when the worker cannot start.
  */
 export async function startEngine(options: EngineWorkerOptions): Promise<EngineWorker> {
-  void options
-  throw new EngineError(
-    'E_WORKER',
-    'the engine service is not part of this build yet (src-main/engine/service/engineWorkerHost.ts; see engineService.ts)',
-  )
+  return startEngineWorker({
+    host: 'electron',
+    version: options.version,
+    bundledModelDirs: [options.bundledModelsDir],
+    userModelsDir: options.userModelsDir,
+    workDir: options.workDir,
+    sampleStudyCacheDir: path.join(options.workDir, 'cache'),
+    cli: {
+      execPath: process.execPath,
+      args: [path.join(options.mainDir, 'cli.js')],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    },
+    createWorker: (workerData) => createEngineWorker({ workerData }),
+  })
 }

@@ -83,9 +83,11 @@ async function main(): Promise<void> {
   let service: EngineWorker | null = null
   const engine: Promise<EngineHandle> = startEngine({
     host: 'electron',
-    modelsDirs: [paths.bundledModelsDir, paths.userModelsDir],
+    version: app.getVersion(),
+    bundledModelsDir: paths.bundledModelsDir,
+    userModelsDir: paths.userModelsDir,
     workDir: paths.workDir,
-    sampleStudyDir: paths.sampleStudyDir,
+    mainDir,
   }).then(
     (s) => {
       service = s

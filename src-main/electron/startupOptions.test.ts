@@ -36,7 +36,7 @@ describe('app paths', () => {
       rendererDir: '/repo/out/renderer',
       preloadFile: '/repo/out/preload/index.cjs',
       bundledModelsDir: '/repo/models',
-      sampleStudyDir: '/repo/resources/sample-study',
+      sampleStudyDir: '/home/ana/.config/TileLab/work/cache/synth-sample/SYNTH_0001',
       iconFile: '/repo/resources/icons/512x512.png',
       userModelsDir: '/home/ana/.config/TileLab/models',
       workDir: '/home/ana/.config/TileLab/work',
@@ -44,12 +44,12 @@ describe('app paths', () => {
     })
   })
 
-  it('packaged: code in app.asar, models, sample study and icons beside it in resources/', () => {
+  it('packaged: code in app.asar, models and icons beside it in resources/, the sample study generated in userData', () => {
     const p = appPaths({ isPackaged: true, mainDir: '/opt/TileLab/resources/app.asar/out/main', resourcesPath: '/opt/TileLab/resources', userDataPath: '/u' })
     expect(p.rendererDir).toBe('/opt/TileLab/resources/app.asar/out/renderer')
     expect(p.preloadFile).toBe('/opt/TileLab/resources/app.asar/out/preload/index.cjs')
     expect(p.bundledModelsDir).toBe('/opt/TileLab/resources/models')
-    expect(p.sampleStudyDir).toBe('/opt/TileLab/resources/sample-study')
+    expect(p.sampleStudyDir).toBe('/u/work/cache/synth-sample/SYNTH_0001')
     expect(p.iconFile).toBe('/opt/TileLab/resources/icons/512x512.png')
   })
 })
