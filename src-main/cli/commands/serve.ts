@@ -3,16 +3,15 @@
  * Its first stdout line is the URL to open, token included; logs go to stderr. Stops on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { packageRoot, packageVersion } from '../../engine/packageRoot'
 import type { TileLabService } from '../../common/api'
 import type { WebHost } from '../../web/webHost'
 import { EngineError } from '../../common/errors'
-import { readFileSync } from 'node:fs'
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 
 /** Folder of the built renderer (`npm run build:renderer` or `electron-vite build`). */
-export const RENDERER_BUILD_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url))
+export const RENDERER_BUILD_DIR = join(packageRoot(), 'out', 'renderer')
 
 export function register(program: Command): void {
   program
@@ -76,7 +75,7 @@ async function createServeService(
   const { workDir } = await import('../../engine/service/workDir')
   const { ensureSampleStudy } = await import('../../engine/synth/sampleStudy')
   const sampleStudy = await ensureSampleStudy(workDir(workRoot).cache)
-  return startEngineWorker({ host: 'web', version: pkg.version, dataRoot, sampleStudy, workDir: workRoot })
+  return startEngineWorker({ host: 'web', version: packageVersion(), dataRoot, sampleStudy, workDir: workRoot })
 }
 
 function parsePort(value: string): number {
