@@ -32,7 +32,10 @@ export type TrainEvent =
       trainCases: string[]
       valCases: string[]
       parameters: number
+      /** Epochs completed before this run (null for a fresh run). */
       resumedFromEpoch: number | null
+      /** Steps of epoch resumedFromEpoch + 1 completed before this run (null for a fresh run). */
+      resumedFromStep?: number | null
     }
   | {
       type: 'step'

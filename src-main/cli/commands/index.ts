@@ -7,7 +7,8 @@ import { register as predict } from './predict'
 import { register as serve } from './serve'
 import { register as sweep } from './sweep'
 import { register as synth } from './synth'
+import { register as train } from './train'
 
 export type RegisterCommand = (program: Command) => void
 
-export const COMMANDS: RegisterCommand[] = [info, predict, synth, evaluate, sweep, merge, serve]
+export const COMMANDS: RegisterCommand[] = [info, predict, synth, train, evaluate, sweep, merge, serve]
