@@ -16,7 +16,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: r('./out/main'),
-      rolldownOptions: { input: { index: r('./src-main/electron/index.ts') }, output: { format: 'es', entryFileNames: '[name].js' } },
+      rolldownOptions: {
+        // index: the main process; cli: the tilelab CLI its training/evaluation jobs run (ELECTRON_RUN_AS_NODE).
+        input: { index: r('./src-main/electron/index.ts'), cli: r('./src-main/cli/electronEntry.ts') }, output: { format: 'es', entryFileNames: '[name].js' } },
     },
   },
   preload: {

@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     reporters: ['default'],
+    // Engine logs (pino, stderr) only from warnings up, so test output stays readable.
+    env: { TILELAB_LOG: process.env.TILELAB_LOG ?? 'warn' },
   },
 })

@@ -9,15 +9,13 @@
 import { Command, CommanderError } from 'commander'
 import { EngineError } from '../common/errors'
 import { COMMANDS } from './commands/index'
-import { readFileSync } from 'node:fs'
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+import { packageVersion } from '../engine/packageRoot'
 
 /** Builds the program; exported for tests. */
 export function buildProgram(): Command {
   const program = new Command('tilelab')
     .description('Does tiled inference hurt my segmentation model? (Reina & Panchumarthy, BrainLes 2018)')
-    .version(pkg.version)
+    .version(packageVersion())
     .option('--verbose', 'debug logging and stack traces on errors')
     .showHelpAfterError()
     .exitOverride()

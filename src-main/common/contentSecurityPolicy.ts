@@ -1,6 +1,6 @@
 /**
  * The Content-Security-Policy of the renderer, shared by the web host (HTTP header) and the built index.html (meta
- * tag, for Electron's file:// page). Pure TS.
+ * tag; the desktop app's tilelab:// scheme sends it as a header too). Pure TS.
  *
  * - Scripts only from the app's own origin: no inline script, no eval (vega runs with its AST interpreter).
  * - Styles: own origin plus inline style attributes, which Svelte, Cornerstone and vega-embed set on elements.

@@ -7,10 +7,14 @@
  * the allowlist and the request against its zod schema (apiDispatch.ts) and answers a reply envelope, so that an
  * EngineError's code survives the bridge. Events arrive on 'tilelab:event' and are handed to listeners without
  * the IPC event object.
+ *
+ * Menu commands (common/menuCommands.ts) arrive on 'tilelab:menu' and are exposed as `window.tilelabShell`
+ * (`onMenuCommand(listener)`); each is validated (parseMenuCommand) before a listener sees it.
  */
 import { contextBridge, ipcRenderer } from 'electron'
 import type { ApiEvents } from '../common/api'
 import { API_EVENT_NAMES, API_IPC_CHANNEL, EVENT_IPC_CHANNEL, type ApiChannel, type ApiReply } from '../common/apiChannel'
+import { MENU_IPC_CHANNEL, parseMenuCommand, type MenuCommand, type ShellBridge } from '../common/menuCommands'
 
 const listeners = new Map<string, Set<(payload: unknown) => void>>(API_EVENT_NAMES.map((n) => [n, new Set()]))
 
@@ -32,4 +36,20 @@ const channel: ApiChannel = {
   },
 }
 
+const menuListeners = new Set<(command: MenuCommand) => void>()
+
+ipcRenderer.on(MENU_IPC_CHANNEL, (_event, value: unknown) => {
+  const command = parseMenuCommand(value)
+  if (!command) return
+  for (const l of menuListeners) l(command)
+})
+
+const shell: ShellBridge = {
+  onMenuCommand(listener) {
+    menuListeners.add(listener)
+    return () => menuListeners.delete(listener)
+  },
+}
+
 contextBridge.exposeInMainWorld('tilelab', channel)
+contextBridge.exposeInMainWorld('tilelabShell', shell)

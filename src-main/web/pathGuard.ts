@@ -10,27 +10,9 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import type { ApiMethod } from '../common/api'
+import { READ_PATH_FIELDS as READ_FIELDS, WRITE_PATH_FIELDS as WRITE_FIELDS } from '../common/apiPathFields'
 import type { RequestGuard } from '../common/apiDispatch'
 import { EngineError } from '../common/errors'
-
-/** Path fields the service reads, per method. */
-const READ_FIELDS: Partial<Record<ApiMethod, string[]>> = {
-  listStudies: ['path'],
-  openStudy: ['path', 'image', 'label'],
-  inspectCohort: ['path'],
-  startTraining: ['data'],
-  startEvaluation: ['data'],
-  startSweep: ['data'],
-  readEvaluation: ['out'],
-  browse: ['path'],
-}
-
-/** Path fields the service writes, per method: only the data root may be written. */
-const WRITE_FIELDS: Partial<Record<ApiMethod, string[]>> = {
-  startEvaluation: ['out'],
-  startSweep: ['out'],
-}
 
 export interface PathGuard {
   /** Canonical data root, or null when the host was started without `--data`. */

@@ -71,6 +71,8 @@ export async function openViewer(options: {
   readOnlyRoots?: string[]
   viewport?: { width: number; height: number }
   hash?: string
+  /** Runs on the new page before it navigates (e.g. page.addInitScript to stand in for the preload's bridges). */
+  beforeGoto?: (page: Page) => Promise<unknown>
 }): Promise<Harness> {
   await ensureRendererBuild()
   const host = await startWebHost({
@@ -99,6 +101,7 @@ export async function openViewer(options: {
     if (m.type() === 'error' && !/ERR_ABORTED|Fetch aborted|AbortError/.test(m.text())) errors.push(text)
   })
   page.on('pageerror', (e) => errors.push(`[pageerror] ${e.message}`))
+  await options.beforeGoto?.(page)
   await page.goto(host.url + (options.hash ? `#${options.hash}` : ''))
   return {
     host,

@@ -8,6 +8,7 @@
  * EvalEvents one per line and the summary as the last line). Ctrl-C stops after the current chunk of slices;
  * `--resume` with the same --out continues.
  */
+import type { BackendPreference } from '../../engine/backend/initBackend'
 import type { Command } from 'commander'
 import { EngineError } from '../../common/errors'
 import type { Blend } from '../../common/types'
@@ -88,7 +89,7 @@ export function register(program: Command): void {
       const { evaluateCohort } = await import('../../engine/evaluation/evaluateCohort')
       const { formatPaperTable } = await import('../../engine/evaluation/paperTable')
       const { CancellationTokenSource } = await import('../../common/cancellation')
-      const predictor = await openPredictor(info.dir, { engine: opts.engine as 'auto' | 'onnx' | 'tfjs', backend: opts.backend })
+      const predictor = await openPredictor(info.dir, { engine: opts.engine as 'auto' | 'onnx' | 'tfjs', backend: opts.backend as BackendPreference | undefined })
       const source = new CancellationTokenSource()
       const onSigint = (): void => {
         if (source.token.isCancellationRequested) process.exit(130)

@@ -3,13 +3,15 @@
  * Its first stdout line is the URL to open, token included; logs go to stderr. Stops on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { packageRoot, packageVersion } from '../../engine/packageRoot'
 import type { TileLabService } from '../../common/api'
 import type { WebHost } from '../../web/webHost'
 import { EngineError } from '../../common/errors'
 
+
 /** Folder of the built renderer (`npm run build:renderer` or `electron-vite build`). */
-export const RENDERER_BUILD_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url))
+export const RENDERER_BUILD_DIR = join(packageRoot(), 'out', 'renderer')
 
 export function register(program: Command): void {
   program
@@ -20,13 +22,17 @@ export function register(program: Command): void {
     .option('--static <dir>', 'built renderer folder', RENDERER_BUILD_DIR)
     .action(async (opts: { data?: string; port: number; static: string }) => {
       const dataRoot = opts.data ?? null
-      const service = await createServeService(dataRoot)
-      const host = await startServe(service, { dataRoot, port: opts.port, staticDir: opts.static })
+      const { workDir } = await import('../../engine/service/workDir')
+      const dirs = workDir()
+      const service = await createServeService(dataRoot, dirs.root)
+      // Evaluation runs the app starts without an output folder land in the work folder: readable, not writable.
+      const host = await startServe(service, { dataRoot, port: opts.port, staticDir: opts.static, readOnlyRoots: [dirs.runs] })
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
       })
       await host.close()
+      await service.dispose()
     })
 }
 
@@ -38,7 +44,7 @@ export function register(program: Command): void {
  */
 export async function startServe(
   service: TileLabService,
-  options: { dataRoot: string | null; port?: number; staticDir?: string },
+  options: { dataRoot: string | null; port?: number; staticDir?: string; readOnlyRoots?: string[] },
   out: (line: string) => void = (line) => process.stdout.write(line),
 ): Promise<WebHost> {
   const { startWebHost } = await import('../../web/webHost')
@@ -48,7 +54,7 @@ export async function startServe(
     service,
     staticDir: options.staticDir ?? RENDERER_BUILD_DIR,
     dataRoot: options.dataRoot,
-    readOnlyRoots: info.sampleStudy ? [info.sampleStudy] : [],
+    readOnlyRoots: [...(info.sampleStudy ? [info.sampleStudy] : []), ...(options.readOnlyRoots ?? [])],
     port: options.port ?? 0,
   })
   out(host.url + '\n')
@@ -57,18 +63,19 @@ export async function startServe(
 }
 
 /**
- * WIRING POINT (issue 5): the real engine service for the web host.
- * Once src-main/engine/service exists, replace the body with something like
- *   const { createTileLabService } = await import('../../engine/service/tileLabService')
- *   return createTileLabService({ host: 'web', dataRoot })
- * The web host only needs the TileLabService shape (common/api.ts): the API methods, `on`, and `readResource`.
- * @throws EngineError E_INTERNAL until the service is assembled.
+ * The engine service of the web host: EngineService in a worker thread (engineWorkerHost.ts), so loading studies
+ * and running the U-Net never block the HTTP event loop. The bundled sample study is generated on first use into
+ * the work folder's cache (deterministic: case 0 of seed 2018).
  */
-async function createServeService(dataRoot: string | null): Promise<TileLabService> {
-  throw new EngineError(
-    'E_INTERNAL',
-    `tilelab serve: the engine service (src-main/engine/service/) is not part of this build yet (--data ${dataRoot ?? 'none'})`,
-  )
+async function createServeService(
+  dataRoot: string | null,
+  workRoot: string,
+): Promise<TileLabService & { dispose(): Promise<void> }> {
+  const { startEngineWorker } = await import('../../engine/service/engineWorkerHost')
+  const { workDir } = await import('../../engine/service/workDir')
+  const { ensureSampleStudy } = await import('../../engine/synth/sampleStudy')
+  const sampleStudy = await ensureSampleStudy(workDir(workRoot).cache)
+  return startEngineWorker({ host: 'web', version: packageVersion(), dataRoot, sampleStudy, workDir: workRoot })
 }
 
 function parsePort(value: string): number {

@@ -6,6 +6,7 @@
  * whole image; writes sweep.csv, sweep.json and sweep.html (Dice against cost) and prints the table (or, with
  * --json, the events one per line and the result as the last line).
  */
+import type { BackendPreference } from '../../engine/backend/initBackend'
 import type { Command } from 'commander'
 import { EngineError } from '../../common/errors'
 import type { Blend } from '../../common/types'
@@ -63,7 +64,7 @@ export function register(program: Command): void {
       const { CancellationTokenSource } = await import('../../common/cancellation')
       const info = await readModelInfo(opts.model)
       const out = opts.out ?? defaultOutName('tilelab-sweep')
-      const predictor = await openPredictor(info.dir, { engine: opts.engine as 'auto' | 'onnx' | 'tfjs', backend: opts.backend })
+      const predictor = await openPredictor(info.dir, { engine: opts.engine as 'auto' | 'onnx' | 'tfjs', backend: opts.backend as BackendPreference | undefined })
       const source = new CancellationTokenSource()
       const onSigint = (): void => (source.token.isCancellationRequested ? process.exit(130) : source.cancel())
       process.on('SIGINT', onSigint)

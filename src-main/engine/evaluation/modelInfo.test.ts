@@ -3,10 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../../test/helpers/niftiFixtures'
-import { randomImage } from '../../../test/helpers/oraclePredictors'
 import { saveTinyUnet } from '../../../test/helpers/tinyModel'
-import { openPredictor } from '../inference/openPredictor'
-import { buildUnet } from '../model/unet'
 import { readModelInfo } from './modelInfo'
 
 let root: string
@@ -19,7 +16,7 @@ afterAll(() => cleanup())
 
 describe('readModelInfo', () => {
   it('reads name, architecture (from layer names) and a content fingerprint', async () => {
-    const dir = await saveTinyUnet(join(root, 'unet-a'), { baseFilters: 4, depth: 3, upsampling: 'transpose' })
+    const dir = await saveTinyUnet(join(root, 'unet-a'), { baseFilters: 4, depth: 3, upsampling: 'transpose' }, 7, { card: false })
     const info = await readModelInfo(dir)
     expect(info).toMatchObject({ name: 'unet-a', dir, normalization: null, card: null })
     expect(info.architecture).toEqual({ baseFilters: 4, depth: 3, upsampling: 'transpose', dropout: 0.2 })
@@ -32,7 +29,7 @@ describe('readModelInfo', () => {
   })
 
   it('prefers card.json for name, architecture and normalisation', async () => {
-    const dir = await saveTinyUnet(join(root, 'unet-b'))
+    const dir = await saveTinyUnet(join(root, 'unet-b'), undefined, 7, { card: false })
     await writeFile(join(dir, 'card.json'), JSON.stringify({ name: 'carded', normalization: 'volume',
       architecture: { baseFilters: 4, depth: 2, upsampling: 'upsample', dropout: 0.2, parameters: 1, inputChannels: 1 } }))
     expect(await readModelInfo(dir)).toMatchObject({ name: 'carded', normalization: 'volume', architecture: { baseFilters: 4, depth: 2 } })
@@ -41,29 +38,5 @@ describe('readModelInfo', () => {
   it('names the folder when it is not a model', async () => {
     await expect(readModelInfo(join(root, 'none'))).rejects.toThrow(/none: model folder does not exist/)
     await expect(readModelInfo(root)).rejects.toThrow(/not a model folder \(no model.json or model.onnx\)/)
-  })
-})
-
-describe('openPredictor (placeholder: tfjs layers folder on the cpu backend)', () => {
-  it('predicts what the saved model predicts, with inputMultiple 2^depth and no tensor leak', async () => {
-    const config = { baseFilters: 4, depth: 2 }
-    const dir = await saveTinyUnet(join(root, 'unet-c'), config, 11)
-    const predictor = await openPredictor(dir)
-    expect(predictor.engine).toBe('tfjs-cpu')
-    expect(predictor.inputMultiple).toBe(4)
-    const reference = buildUnet(config, 11)
-    const batch = randomImage(2 * 16 * 16, 3)
-    const before = tf.memory().numTensors
-    const p = await predictor.predict(batch, 2, 16, 16)
-    expect(tf.memory().numTensors).toBe(before)
-    const expected = tf.tidy(() => (reference.predict(tf.tensor4d(batch, [2, 16, 16, 1])) as tf.Tensor).dataSync())
-    expect(Array.from(p)).toEqual(Array.from(expected))
-    reference.dispose()
-    await predictor.dispose()
-  })
-
-  it('errors name the folder', async () => {
-    await expect(openPredictor(join(root, 'missing'))).rejects.toThrow(/missing: no model.json/)
-    await expect(openPredictor(root, { engine: 'onnx' })).rejects.toMatchObject({ code: 'E_BACKEND' })
   })
 })

@@ -26,7 +26,8 @@ import {
 /** Ground-truth colour (outline and fill): a green that stands apart from plasma and RdBu. */
 export const GROUND_TRUTH_RGB: [number, number, number] = [64, 255, 96]
 const TILE_GRID_RGB: [number, number, number] = [235, 235, 235]
-const BACKGROUND_RGB: [number, number, number] = [17, 17, 17]
+/** Background between panels. */
+export const BACKGROUND_RGB: [number, number, number] = [17, 17, 17]
 
 /** Titles of the five panels, left to right. */
 export const PANEL_TITLES = ['FLAIR', 'Ground truth', 'Whole image', 'Tiled', 'Difference (whole − tiled)'] as const
@@ -65,11 +66,36 @@ export interface SlicePanels {
   panelWidth: number
 }
 
+/** The five panels as one RGBA image, before PNG encoding (composeSlicePanels). */
+export interface SlicePanelImage {
+  image: RgbaImage
+  /** Width and height of one panel in pixels (after upscaling). */
+  panelWidth: number
+  panelHeight: number
+  /** Gap between neighbouring panels, pixels. */
+  gap: number
+  /** Integer upscale factor applied to the (cropped) slice. */
+  factor: number
+}
+
+/** Pixels between neighbouring panels. */
+export const PANEL_GAP = 4
+
 /**
  * Renders the five-panel PNG of a slice.
  * @returns PNG bytes and geometry; the same inputs give the same bytes.
  */
 export function renderSlicePanels(input: SlicePanelInput): SlicePanels {
+  const { image, panelWidth } = composeSlicePanels(input)
+  return { png: encodePng(image), width: image.width, height: image.height, panelWidth }
+}
+
+/**
+ * The five panels of a slice side by side as an RGBA image (what renderSlicePanels encodes), for pictures that add
+ * captions around them (e.g. `tilelab predict`).
+ * @returns The image and its panel geometry: panel p spans x ∈ [p·(panelWidth + gap), p·(panelWidth + gap) + panelWidth).
+ */
+export function composeSlicePanels(input: SlicePanelInput): SlicePanelImage {
   const { nx, ny, affine } = input
   const dims = [nx, ny]
   const orient = <T extends Float32Array | Uint8Array>(a: T): { data: T; width: number; height: number } =>
@@ -104,10 +130,10 @@ export function renderSlicePanels(input: SlicePanelInput): SlicePanels {
   const factor = Math.max(1, Math.ceil((input.minSide ?? 200) / Math.max(w, h)))
   const image = sideBySide(
     panels.map((p) => upscale(p, factor)),
-    4,
+    PANEL_GAP,
     BACKGROUND_RGB,
   )
-  return { png: encodePng(image), width: image.width, height: image.height, panelWidth: w * factor }
+  return { image, panelWidth: w * factor, panelHeight: h * factor, gap: PANEL_GAP, factor }
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { packageRoot } from '../packageRoot'
 import { EngineError, type EngineErrorCode } from '../../common/errors'
 import { log } from '../log'
 import type { JobContext } from './jobs'
@@ -20,7 +21,7 @@ export interface CliCommand {
 
 /** The CLI of this checkout run by this Node (tests, `tilelab serve`); Electron passes its own bundle. */
 export function defaultCliCommand(): CliCommand {
-  return { execPath: process.execPath, args: [fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url))] }
+  return { execPath: process.execPath, args: [join(packageRoot(), 'src-main', 'cli', 'bin.mjs')] }
 }
 
 /** Grace period between SIGINT and SIGKILL on cancel (ms). */

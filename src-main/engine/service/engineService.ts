@@ -30,8 +30,10 @@ import { PredictionRunner } from './predictions'
 import { StudyRegistry } from './studies'
 import { defaultCliCommand, type CliCommand } from './cliJobs'
 import { bundledModelsDir, workDir, type WorkDir } from './workDir'
-import { evaluationArgs, readEvaluationFolder, sweepArgs, startCliJob, trainingArgs, listTrainingRuns } from './cliJobKinds'
+import { evaluationArgs, readEvaluationFolder, sweepArgs, startCliJob, trainingArgs } from './cliJobKinds'
+import { listTrainingRuns } from './trainingRuns'
 import { probeBackends } from './backendProbe'
+import { ensureSampleStudy } from '../synth/sampleStudy'
 
 export interface EngineServiceOptions {
   host: AppInfo['host']
@@ -42,8 +44,12 @@ export interface EngineServiceOptions {
   bundledModelDirs?: string[]
   /** Work folder root; default `TILELAB_HOME` or `~/.tilelab`. */
   workDir?: string
-  /** The generated sample study opened when the app starts with none (resolved by the host). */
+  /** The sample study opened when the app starts with none, when the host resolved it already. */
   sampleStudy?: string | null
+  /** Otherwise: the cache folder the generated sample study is made in on first use (ensureSampleStudy). */
+  sampleStudyCacheDir?: string
+  /** The user's models folder; default `<workDir>/models`. */
+  userModelsDir?: string
   /** How to start the CLI for training/evaluation jobs. */
   cli?: CliCommand
   /** Inference engine preference (ONNX Runtime first by default). */
@@ -58,6 +64,7 @@ export class EngineService implements TileLabService {
   private readonly models: ModelRegistry
   private readonly predictions: PredictionRunner
   private readonly cli: CliCommand
+  private sampleStudyPath?: Promise<string>
 
   constructor(private readonly options: EngineServiceOptions) {
     this.dirs = workDir(options.workDir)
@@ -68,7 +75,7 @@ export class EngineService implements TileLabService {
     })
     this.models = new ModelRegistry({
       bundledDirs: options.bundledModelDirs ?? [bundledModelsDir()],
-      userDir: this.dirs.models,
+      userDir: options.userModelsDir ?? this.dirs.models,
       engine: options.engine,
     })
     this.predictions = new PredictionRunner(this.studies, this.models, this.jobs)
@@ -80,7 +87,7 @@ export class EngineService implements TileLabService {
   }
 
   async getAppInfo(): Promise<AppInfo> {
-    const [probe, models] = await Promise.all([probeBackends(), this.models.list()])
+    const [probe, models, sampleStudy] = await Promise.all([probeBackends(), this.models.list(), this.sampleStudy()])
     const preferred = models.find((m) => m.id === 'default') ?? models[0]
     return {
       version: this.options.version,
@@ -89,9 +96,16 @@ export class EngineService implements TileLabService {
       inferenceEngine: probe.inferenceEngine,
       backends: probe.backends,
       dataRoot: this.options.dataRoot ?? null,
-      sampleStudy: this.options.sampleStudy ?? null,
+      sampleStudy,
       defaultModelId: preferred?.id ?? null,
     }
+  }
+
+  /** The sample study's folder, generated on first use when the host gave a cache folder. */
+  private async sampleStudy(): Promise<string | null> {
+    if (this.options.sampleStudy !== undefined) return this.options.sampleStudy
+    if (!this.options.sampleStudyCacheDir) return null
+    return (this.sampleStudyPath ??= ensureSampleStudy(this.options.sampleStudyCacheDir))
   }
 
   listModels(): Promise<ApiResults['listModels']> {
@@ -137,7 +151,7 @@ export class EngineService implements TileLabService {
   }
 
   async startTraining(req: ApiRequest<'startTraining'>): Promise<ApiResults['startTraining']> {
-    const out = join(this.dirs.models, req.name)
+    const out = join(this.options.userModelsDir ?? this.dirs.models, req.name)
     const bundled = (await this.models.list()).find((m) => m.bundled && m.id === req.name)
     if (bundled) throw new EngineError('E_ARGS', `model name '${req.name}' is taken by a bundled model`)
     const jobId = startCliJob(this.jobs, 'training', this.cli, trainingArgs(req, out))
@@ -145,7 +159,7 @@ export class EngineService implements TileLabService {
   }
 
   listTrainingRuns(): Promise<ApiResults['listTrainingRuns']> {
-    return listTrainingRuns(this.dirs.models)
+    return listTrainingRuns(this.options.userModelsDir ?? this.dirs.models)
   }
 
   async startEvaluation(req: ApiRequest<'startEvaluation'>): Promise<ApiResults['startEvaluation']> {

@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { packageRoot } from '../packageRoot'
 
 export interface WorkDir {
   root: string
@@ -28,5 +28,5 @@ export function workDir(root?: string): WorkDir {
  * (Electron) pass their own path instead.
  */
 export function bundledModelsDir(): string {
-  return process.env.TILELAB_MODELS ?? fileURLToPath(new URL('../../../models', import.meta.url))
+  return process.env.TILELAB_MODELS ?? join(packageRoot(), 'models')
 }

@@ -37,7 +37,7 @@ interface SampleStamp {
 export async function ensureSampleStudy(cacheDir: string): Promise<string> {
   const root = join(cacheDir, FOLDER)
   const caseId = synthCaseId(SAMPLE_STUDY_CASE)
-  const studyDir = join(root, caseId)
+  const studyDir = sampleStudyPath(cacheDir)
   if (await isSampleStudyCurrent(cacheDir)) return studyDir
   const tmp = join(cacheDir, `.${FOLDER}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   try {
@@ -59,6 +59,11 @@ export async function ensureSampleStudy(cacheDir: string): Promise<string> {
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined)
   }
+}
+
+/** Where ensureSampleStudy(cacheDir) puts the sample study, without generating it (for access grants). */
+export function sampleStudyPath(cacheDir: string): string {
+  return join(cacheDir, FOLDER, synthCaseId(SAMPLE_STUDY_CASE))
 }
 
 /**

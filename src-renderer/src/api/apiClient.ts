@@ -4,6 +4,7 @@
  */
 import type { TileLabApi } from '../../../src-main/common/api'
 import type { ApiChannel } from '../../../src-main/common/apiChannel'
+import type { ShellBridge } from '../../../src-main/common/menuCommands'
 import { createApiProxy, resolveResourceUrl } from '../../../src-main/common/apiProxy'
 import { createHttpChannel } from './httpChannel'
 
@@ -11,6 +12,8 @@ declare global {
   interface Window {
     /** The preload's IPC channel (Electron only). */
     tilelab?: ApiChannel
+    /** The preload's menu-command bridge (Electron only). */
+    tilelabShell?: ShellBridge
   }
 }
 

@@ -9,6 +9,9 @@ import type { CursorReadout, Layout, LeftTool, OverlayFlags } from '../viewer/vi
 
 export type Status = 'starting' | 'loading' | 'ready' | 'empty' | 'error'
 
+/** Dialogs the desktop app's menu opens (Model > Train..., File > Evaluate Folder..., Model > Load Model...). */
+export type ShellDialog = 'train' | 'evaluate' | 'models'
+
 export interface JobState {
   /** 'done' only once the job ended well AND every slice is on screen. */
   state: 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
@@ -61,6 +64,8 @@ class AppState {
   jobs = $state<Record<PredictionMode, JobState>>({ full: idleJob(), tiled: idleJob() })
   showHelp = $state(false)
   showOpen = $state(false)
+  /** The menu dialog on screen, if any. */
+  dialog = $state<ShellDialog | null>(null)
   /** ms from navigation start to the first rendered frame of the study. */
   firstRenderMs = $state<number | null>(null)
 
