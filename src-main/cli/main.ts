@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander'
 import { EngineError } from '../common/errors'
 import { COMMANDS } from './commands/index'
 import { packageVersion } from '../engine/packageRoot'
+import { setVerbose } from '../engine/log'
 
 /** Builds the program; exported for tests. */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .option('--verbose', 'debug logging and stack traces on errors')
     .showHelpAfterError()
     .exitOverride()
+    .hook('preAction', () => setVerbose(program.opts().verbose === true))
   for (const register of COMMANDS) register(program)
   return program
 }

@@ -1,7 +1,8 @@
 /**
  * Engine logging (pino). Logs go to stderr so stdout stays for results and `--json` event lines.
  * Level: `TILELAB_LOG` (trace|debug|info|warn|error|silent), default 'info'; `--verbose` sets 'debug'.
- * Human-readable on a terminal (pino-pretty), JSON lines otherwise.
+ * Format: human-readable lines (pino-pretty; coloured on a terminal), or JSON lines with `TILELAB_LOG_FORMAT=json`
+ * for log collectors.
  */
 import pino from 'pino'
 import pretty from 'pino-pretty'
@@ -10,13 +11,20 @@ export type Logger = pino.Logger
 
 function createLogger(): Logger {
   const level = process.env.TILELAB_LOG ?? 'info'
-  if (process.stderr.isTTY) {
-    return pino(
-      { level, base: undefined },
-      pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }),
-    )
+  if (process.env.TILELAB_LOG_FORMAT === 'json') {
+    return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }))
   }
-  return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }))
+  return pino(
+    { level, base: undefined },
+    pretty({
+      destination: 2,
+      sync: true,
+      colorize: process.stderr.isTTY === true,
+      ignore: 'pid,hostname',
+      translateTime: 'HH:MM:ss',
+      singleLine: true,
+    }),
+  )
 }
 
 /** The process-wide engine logger. */

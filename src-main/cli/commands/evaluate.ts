@@ -25,6 +25,7 @@ interface EvaluateOptions {
   json?: boolean
   resume?: boolean
   shard?: string
+  studies?: string
   engine: string
   backend?: string
   normalization?: string
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder (default: ./tilelab-evaluation-<time>)')
     .option('--json', 'print events as JSON lines on stdout and the summary as the last line')
     .option('--resume', 'continue the run in --out (same settings), or start it when --out holds none')
+    .option('--studies <ids>', "only these studies (comma-separated ids or folder names, e.g. a model card's held-out cases)")
     .option('--shard <i/n>', "evaluate shard i (0-based) of n of the studies, or 'env' (Slurm array / Kubernetes Indexed Job)")
     .option('--engine <engine>', "'auto', 'onnx' or 'tfjs'", 'auto')
     .option('--backend <name>', 'tfjs backend (cpu, wasm, tensorflow)')
@@ -108,6 +110,7 @@ export function register(program: Command): void {
           slices: opts.slices as 'all' | 'tumor',
           normalization: (opts.normalization ?? info.normalization ?? 'slice') as 'slice' | 'volume',
           shard,
+          studies: opts.studies ? opts.studies.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
           resume: opts.resume === true,
           panels: opts.panels,
           bootstrapSeed: opts.seed,

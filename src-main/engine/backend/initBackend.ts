@@ -126,7 +126,7 @@ async function selectBackend(pref: BackendPreference, opts: InitBackendOptions):
     const attempt = await tryBackend(name, opts, importModule)
     tried.push({ name, ok: attempt.ok, reason: attempt.reason })
     if (!attempt.ok) {
-      log.info({ backend: name }, `tfjs backend ${name} not used: ${attempt.reason}`)
+      log.debug({ backend: name }, `tfjs backend ${name} not used: ${attempt.reason}`)
       continue
     }
     quietCpuBanner()
@@ -139,7 +139,7 @@ async function selectBackend(pref: BackendPreference, opts: InitBackendOptions):
       tried,
       wasm: attempt.wasm,
     }
-    log.info({ backend: name, tried }, `tfjs backend: ${name} (${attempt.reason})`)
+    log.info({ backend: name }, `tfjs backend: ${name} (${attempt.reason})`)
     return info
   }
   throw new EngineError(

@@ -59,6 +59,11 @@ export interface EvaluateCohortOptions {
   /** How the model expects FLAIR z-scored (default 'slice'; the model card says). */
   normalization?: Normalization
   shard?: Shard | null
+  /**
+   * Only these studies: ids relative to the cohort folder as slices.csv names them, or study folder names
+   * (e.g. a model card's held-out case ids). Default: every study.
+   */
+  studies?: readonly string[]
   resume?: boolean
   /** Worst slices pictured in the report (default 6); also how many each study keeps. */
   panels?: number
@@ -95,7 +100,7 @@ export async function evaluateCohort(options: EvaluateCohortOptions): Promise<Ev
   const settings = runSettings(options)
   const emit = options.onEvent ?? (() => undefined)
   const cohort = await findStudies(options.data)
-  const entries = selectShard(cohortEntries(cohort.root, cohort), settings.shard)
+  const entries = selectShard(selectStudies(cohortEntries(cohort.root, cohort), settings.studies ?? null), settings.shard)
   await prepareFolder(out, settings, entries, options.resume === true)
   const progress = new Progress()
   const todo: Entry[] = []
@@ -149,7 +154,22 @@ export function runSettings(o: EvaluateCohortOptions): RunSettings {
     bootstrapSeed: o.bootstrapSeed ?? BOOTSTRAP_DEFAULTS.seed,
     bootstrapResamples: o.bootstrapResamples ?? BOOTSTRAP_DEFAULTS.resamples,
     panels,
+    studies: o.studies ? [...o.studies].sort() : null,
   }
+}
+
+/**
+ * Keeps the entries named in `studies` (by id or by folder name).
+ * @throws EngineError E_ARGS naming the studies that are not in the cohort.
+ */
+function selectStudies(entries: Entry[], studies: readonly string[] | null): Entry[] {
+  if (!studies) return entries
+  const wanted = new Set(studies)
+  const kept = entries.filter((e) => wanted.has(e.id) || wanted.has(basename(e.path)))
+  const found = new Set(kept.flatMap((e) => [e.id, basename(e.path)]))
+  const missing = studies.filter((s) => !found.has(s))
+  if (missing.length > 0) throw new EngineError('E_ARGS', `studies not in the cohort: ${missing.join(', ')}`)
+  return kept
 }
 
 /** Study id: the folder relative to the cohort root, '/'-separated (its own name when it is the root). */

@@ -40,6 +40,8 @@ export interface RunSettings {
   bootstrapResamples: number
   /** Worst slices pictured per study (and in the report). */
   panels: number
+  /** Only these study ids (relative to the cohort folder), e.g. a model's held-out patients; null = every study. */
+  studies?: string[] | null
 }
 
 export interface RunManifest {
