@@ -201,16 +201,18 @@ async function main(): Promise<void> {
   })
   const rows: Row[] = []
   for (const job of jobs) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', JSON.stringify(job)], {
-      encoding: 'utf8',
-      env: { ...process.env, TILELAB_LOG: 'warn' },
-      maxBuffer: 1 << 24,
-    })
-    const line = r.stdout.trim().split('\n').pop() ?? ''
-    if (r.status !== 0 || !line.startsWith('[')) {
-      process.stderr.write(`job ${JSON.stringify(job)} failed (${r.status ?? r.signal}): ${r.stderr.split('\n').slice(-5).join(' | ')}\n`)
-      continue
+    let line = ''
+    for (let attempt = 1; attempt <= 2 && !line; attempt++) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', JSON.stringify(job)], {
+        encoding: 'utf8',
+        env: { ...process.env, TILELAB_LOG: 'warn' },
+        maxBuffer: 1 << 24,
+      })
+      const last = r.stdout.trim().split('\n').pop() ?? ''
+      if (r.status === 0 && last.startsWith('[')) line = last
+      else process.stderr.write(`job ${JSON.stringify(job)} attempt ${attempt} failed (${r.status ?? r.signal}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}\n`)
     }
+    if (!line) continue
     for (const row of JSON.parse(line) as Row[]) {
       rows.push(row)
       if (!values.json) process.stderr.write(`${row.name.padEnd(62)} ${row.threads}t  median ${row.medianMs.toFixed(0).padStart(7)} ms  min ${row.minMs.toFixed(0).padStart(7)} ms${row.gflops ? `  ${row.gflops.toFixed(1)} GFLOP/s` : ''}${row.heapMiB ? `  heap ${row.heapMiB.toFixed(0)} MiB` : ''}\n`)
