@@ -19,7 +19,6 @@ import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import { initBackend } from '../../src-main/engine/backend/initBackend'
 import { registerWasmKernels } from '../../src-main/engine/backend/kernels/registerKernels'
-import { setConv2dBackpropFilterMethod } from '../../src-main/engine/backend/kernels/conv2dBackpropFilter'
 import { buildUnet } from '../../src-main/engine/model/unet'
 import { TfjsPredictor } from '../../src-main/engine/model/tfjsPredictor'
 import { trainStep } from '../../src-main/engine/training/trainStep'
@@ -151,11 +150,7 @@ async function kernelRows(job: Job): Promise<Row[]> {
       await measure('Conv2DBackpropInput stock', bpi)
       registerWasmKernels({ kernels: 'fast' })
     }
-    for (const method of ['dilated', 'columns'] as const) {
-      setConv2dBackpropFilterMethod(method)
-      await measure(`Conv2DBackpropFilter ${method}`, bpf)
-    }
-    setConv2dBackpropFilterMethod('dilated')
+    await measure('Conv2DBackpropFilter TileLab', bpf)
     tf.dispose([x, w, dy])
   }
   return rows
