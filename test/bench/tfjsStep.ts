@@ -19,7 +19,6 @@ import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import { initBackend } from '../../src-main/engine/backend/initBackend'
 import { registerWasmKernels } from '../../src-main/engine/backend/kernels/registerKernels'
-import { setConv2dBackpropFilterMethod } from '../../src-main/engine/backend/kernels/conv2dBackpropFilter'
 import { buildUnet } from '../../src-main/engine/model/unet'
 import { TfjsPredictor } from '../../src-main/engine/model/tfjsPredictor'
 import { trainStep } from '../../src-main/engine/training/trainStep'
@@ -151,11 +150,7 @@ async function kernelRows(job: Job): Promise<Row[]> {
       await measure('Conv2DBackpropInput stock', bpi)
       registerWasmKernels({ kernels: 'fast' })
     }
-    for (const method of ['dilated', 'columns'] as const) {
-      setConv2dBackpropFilterMethod(method)
-      await measure(`Conv2DBackpropFilter ${method}`, bpf)
-    }
-    setConv2dBackpropFilterMethod('dilated')
+    await measure('Conv2DBackpropFilter TileLab', bpf)
     tf.dispose([x, w, dy])
   }
   return rows
@@ -201,16 +196,18 @@ async function main(): Promise<void> {
   })
   const rows: Row[] = []
   for (const job of jobs) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', JSON.stringify(job)], {
-      encoding: 'utf8',
-      env: { ...process.env, TILELAB_LOG: 'warn' },
-      maxBuffer: 1 << 24,
-    })
-    const line = r.stdout.trim().split('\n').pop() ?? ''
-    if (r.status !== 0 || !line.startsWith('[')) {
-      process.stderr.write(`job ${JSON.stringify(job)} failed (${r.status ?? r.signal}): ${r.stderr.split('\n').slice(-5).join(' | ')}\n`)
-      continue
+    let line = ''
+    for (let attempt = 1; attempt <= 2 && !line; attempt++) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', JSON.stringify(job)], {
+        encoding: 'utf8',
+        env: { ...process.env, TILELAB_LOG: 'warn' },
+        maxBuffer: 1 << 24,
+      })
+      const last = r.stdout.trim().split('\n').pop() ?? ''
+      if (r.status === 0 && last.startsWith('[')) line = last
+      else process.stderr.write(`job ${JSON.stringify(job)} attempt ${attempt} failed (${r.status ?? r.signal}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}\n`)
     }
+    if (!line) continue
     for (const row of JSON.parse(line) as Row[]) {
       rows.push(row)
       if (!values.json) process.stderr.write(`${row.name.padEnd(62)} ${row.threads}t  median ${row.medianMs.toFixed(0).padStart(7)} ms  min ${row.minMs.toFixed(0).padStart(7)} ms${row.gflops ? `  ${row.gflops.toFixed(1)} GFLOP/s` : ''}${row.heapMiB ? `  heap ${row.heapMiB.toFixed(0)} MiB` : ''}\n`)

@@ -9,6 +9,9 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { EngineError } from '../../common/errors'
 import { backendStatuses, currentBackend, initBackend, resolveWasmThreads, tryTfjsNode } from './initBackend'
+import { nodeThreadsScriptDir } from './wasmNodeThreads'
+import { readdirSync, statSync } from 'node:fs'
+import { basename } from 'node:path'
 
 /** An importer that behaves as if @tensorflow/tfjs-node(-gpu) were not installed. */
 const notInstalled = async (spec: string): Promise<never> => {
@@ -100,6 +103,13 @@ describe('initBackend', () => {
       ['cpu', false],
     ])
     expect(backendStatuses(info)[3].reason).toBe('not tried: wasm was chosen first')
+    if (threads > 1) {
+      // The pthread scripts live in one private folder per user and install, reused by later processes.
+      const dir = nodeThreadsScriptDir()!
+      expect(basename(dir)).toMatch(new RegExp(`^tilelab-wasm-threads-${process.getuid!()}-[0-9a-f]{12}$`))
+      expect(statSync(dir).mode & 0o777).toBe(0o700)
+      expect(readdirSync(dir).filter((f) => f.endsWith('.cjs')).sort()).toEqual(['wasm-main.cjs', 'wasm-worker.cjs'])
+    }
   })
 
   it('is idempotent: later calls return the first result, whatever they ask for', async () => {

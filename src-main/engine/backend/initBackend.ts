@@ -12,14 +12,13 @@
  * ResizeNearestNeighborGrad on cpu.
  */
 import * as tf from '@tensorflow/tfjs'
-import { availableParallelism } from 'node:os'
-import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
 import { EngineError } from '../../common/errors'
 import type { BackendStatus } from '../../common/api'
 import { log } from '../log'
-import { nodeThreadsUnavailableReason, unrefPthreadWorkers, withNodeThreads } from './wasmNodeThreads'
-import { registerCpuKernels, registerWasmKernels } from './kernels/registerKernels'
+import { registerCpuKernels } from './kernels/registerKernels'
+import { initWasm, resolveWasmThreads } from './initWasm'
+
+export { resolveWasmThreads } from './initWasm'
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu'
 /** Backend names as in the API's BackendStatus: 'tensorflow-gpu' = @tensorflow/tfjs-node-gpu, 'tensorflow' = @tensorflow/tfjs-node. */
@@ -55,7 +54,6 @@ export interface InitBackendOptions {
 }
 
 const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu']
-const MAX_WASM_THREADS = 8 // Emscripten's pre-created pthread pool in tfjs-backend-wasm 4.22
 
 let pending: Promise<BackendInfo> | null = null
 let chosen: BackendInfo | null = null
@@ -161,7 +159,7 @@ async function tryBackend(
 ): Promise<Attempt> {
   try {
     if (name === 'tensorflow-gpu' || name === 'tensorflow') return await tryTfjsNode(PACKAGE[name], importModule)
-    if (name === 'wasm') return await tryWasm(resolveWasmThreads(opts.wasmThreads))
+    if (name === 'wasm') return await initWasm(resolveWasmThreads(opts.wasmThreads))
     const ok = await tf.setBackend('cpu')
     return ok ? { ok, reason: 'pure-JS cpu backend (slow)' } : { ok, reason: 'tf.setBackend("cpu") returned false' }
   } catch (err) {
@@ -195,98 +193,6 @@ export async function tryTfjsNode(
   return { ok: true, reason: `${specifier} (native libtensorflow)` }
 }
 
-/** Thread count from the option, then TILELAB_WASM_THREADS, then min(4, available cores). */
-export function resolveWasmThreads(option?: number): { threads: number; source: string } {
-  const env = process.env.TILELAB_WASM_THREADS
-  const [value, source] =
-    option !== undefined ? [option, 'option'] : env ? [Number(env), 'TILELAB_WASM_THREADS'] : [NaN, 'default']
-  if (source === 'default') return { threads: Math.max(1, Math.min(4, availableParallelism())), source }
-  if (!Number.isInteger(value) || value < 1 || value > MAX_WASM_THREADS)
-    throw new EngineError('E_ARGS', `wasm threads (${source}) must be an integer in 1..${MAX_WASM_THREADS}, got ${String(option ?? env)}`)
-  return { threads: value, source }
-}
-
-async function tryWasm(req: { threads: number; source: string }): Promise<Attempt> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm')
-  const require = createRequire(import.meta.url)
-  const distDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/'
-  wasm.setWasmPaths(distDir)
-  const setFlag = (flag: string, value: boolean) => tf.env().set(flag, value)
-  const listenersBefore = processListeners()
-  try {
-    return await initWasm(wasm, req, setFlag)
-  } finally {
-    removeListenersAddedSince(listenersBefore)
-  }
-}
-
-async function initWasm(
-  wasm: typeof import('@tensorflow/tfjs-backend-wasm'),
-  req: { threads: number; source: string },
-  setFlag: (flag: string, value: boolean) => void,
-): Promise<Attempt> {
-  let threadsReason = req.threads === 1 ? `1 thread requested (${req.source})` : ''
-  let ok = false
-  if (req.threads > 1) {
-    const unavailable = nodeThreadsUnavailableReason(wasm.version_wasm)
-    if (unavailable) threadsReason = `1 thread: ${unavailable}`
-    else {
-      wasm.setThreadsCount(req.threads)
-      try {
-        ok = await withNodeThreads(req.threads, setFlag, () => tf.setBackend('wasm'))
-        if (!ok) threadsReason = '1 thread: threaded wasm failed to initialise'
-      } catch (err) {
-        threadsReason = `1 thread: threaded wasm failed: ${describeError(err)}`
-      }
-    }
-  }
-  if (!ok) {
-    setFlag('WASM_HAS_MULTITHREAD_SUPPORT', false)
-    wasm.setThreadsCount(1)
-    ok = await tf.setBackend('wasm')
-    if (!ok) return { ok: false, reason: 'the wasm backend failed to initialise' }
-  }
-  const threads = wasm.getThreadsCount()
-  if (threads > 1) unrefPthreadWorkers((tf.backend() as unknown as { wasm?: unknown }).wasm)
-  if (!threadsReason)
-    threadsReason =
-      threads === req.threads
-        ? `${threads} threads (${req.source}; Node pthreads workaround)`
-        : `${threads} of ${req.threads} threads: XNNPACK capped its pool`
-  if (threads < req.threads) log.warn({ requested: req.threads, threads }, `wasm: ${threadsReason}`)
-  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))
-  registerWasmKernels()
-  return {
-    ok: true,
-    reason: `WebAssembly, ${threads} thread${threads > 1 ? 's' : ''}${simd ? ', SIMD' : ', no SIMD'}`,
-    wasm: { threads, simd, threadsReason },
-  }
-}
-
-type ProcessEvent = 'uncaughtException' | 'unhandledRejection'
-const PROCESS_EVENTS: ProcessEvent[] = ['uncaughtException', 'unhandledRejection']
-
-type Listener = (...args: unknown[]) => void
-const emitter = process as unknown as {
-  listeners(event: string): Listener[]
-  removeListener(event: string, l: Listener): void
-}
-
-function processListeners(): Map<ProcessEvent, Listener[]> {
-  return new Map(PROCESS_EVENTS.map((e) => [e, emitter.listeners(e)]))
-}
-
-/**
- * The Emscripten runtime inside tfjs-wasm installs process-wide 'uncaughtException' / 'unhandledRejection'
- * handlers that rethrow, so any later uncaught error in TileLab is reported from inside minified wasm glue.
- * Removing them restores Node's own handling (same exit, readable stack); tfjs never relies on them.
- */
-function removeListenersAddedSince(before: Map<ProcessEvent, Listener[]>): void {
-  for (const event of PROCESS_EVENTS) {
-    const old = new Set(before.get(event))
-    for (const l of emitter.listeners(event)) if (!old.has(l)) emitter.removeListener(event, l)
-  }
-}
 
 /**
  * tfjs's cpu backend prints "Hi, looks like you are running TensorFlow.js in Node.js ..." on its first tensor.

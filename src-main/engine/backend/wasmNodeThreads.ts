@@ -9,9 +9,9 @@
  *    read once when the module starts; on a 2-core laptop that is 1.
  *
  * `withNodeThreads` works around all three for the duration of one backend initialisation: it sets the flag,
- * captures the two scripts' text as tfjs builds its Blobs, writes them to a private temp folder (mode 0700,
- * removed at exit) with a small prologue that supplies the bundle-level names the Emscripten factory closes
- * over, and reports `os.cpus()` as twice the requested thread count while the module starts. The pthread workers
+ * captures the two scripts' text as tfjs builds its Blobs, writes them to a private temp folder (mode 0700, one
+ * per user and install, reused across processes) with a small prologue that supplies the bundle-level names the
+ * Emscripten factory closes over, and reports `os.cpus()` as twice the requested thread count while the module starts. The pthread workers
  * start with an empty `execArgv` (they run plain CommonJS; inheriting flags such as `--input-type` or a loader
  * would break or slow all eight of them). Every patched
  * global is restored when initialisation settles. Running pthread workers are then `unref()`ed so that a
@@ -23,7 +23,8 @@
  * @source tfjs-backend-wasm 4.22.0 dist/tf-backend-wasm.node.js (init(), PThread), backend.cc
  *   (`init_with_threads_count` caps at num_logical_cores / 2), Emscripten library_pthread.js.
  */
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
@@ -83,13 +84,42 @@ function workerEpilogue(mainPath: string): string {
 
 let scriptDir: string | null = null
 
-function privateScriptDir(): string {
-  if (scriptDir === null) {
-    scriptDir = mkdtempSync(join(os.tmpdir(), 'tilelab-wasm-threads-'))
-    const dir = scriptDir
+/**
+ * The folder for the two scripts: one per user and tfjs-backend-wasm install, reused by every process (so killed
+ * processes leave nothing behind): `<tmp>/tilelab-wasm-threads-<uid>-<hash of the package path>`, mode 0700.
+ * If that path exists but is not a private folder of this user (a symlink, another owner, group/world access),
+ * a fresh mkdtemp folder is used instead and removed at exit.
+ */
+function privateScriptDir(packageId: string): string {
+  if (scriptDir !== null) return scriptDir
+  const uid = process.getuid?.() ?? 0
+  const hash = createHash('sha256').update(packageId).digest('hex').slice(0, 12)
+  const shared = join(os.tmpdir(), `tilelab-wasm-threads-${uid}-${hash}`)
+  try {
+    mkdirSync(shared, { mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
+  const st = lstatSync(shared)
+  if (st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o077) === 0) scriptDir = shared
+  else {
+    const dir = mkdtempSync(join(os.tmpdir(), 'tilelab-wasm-threads-'))
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+    scriptDir = dir
   }
   return scriptDir
+}
+
+/** The folder holding the pthread scripts, once withNodeThreads has run (for tests and diagnostics). */
+export function nodeThreadsScriptDir(): string | null {
+  return scriptDir
+}
+
+/** Writes `text` to `path` atomically (concurrent processes write identical content). */
+function writeScript(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  writeFileSync(tmp, text, { mode: 0o600 })
+  renameSync(tmp, path)
 }
 
 /**
@@ -105,7 +135,7 @@ export async function withNodeThreads<T>(
   setFlag: (name: string, value: boolean) => void,
   init: () => Promise<T>,
 ): Promise<T> {
-  const dir = privateScriptDir()
+  const dir = privateScriptDir(`${THREADS_VERIFIED_WASM_VERSION}:${createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')}`)
   const mainPath = join(dir, 'wasm-main.cjs')
   const workerPath = join(dir, 'wasm-worker.cjs')
   const OriginalBlob = globalThis.Blob
@@ -121,7 +151,7 @@ export async function withNodeThreads<T>(
       if (parts && parts.every((p) => typeof p === 'string')) {
         const text = (parts as string[]).join('')
         texts.set(this, text)
-        if (text.startsWith('var WasmBackendModuleThreadedSimd')) writeFileSync(mainPath, prologue(mainPath) + text)
+        if (text.startsWith('var WasmBackendModuleThreadedSimd')) writeScript(mainPath, prologue(mainPath) + text)
       }
     }
   }
@@ -131,7 +161,7 @@ export async function withNodeThreads<T>(
   URL.createObjectURL = (obj: Blob) => {
     const text = texts.get(obj)
     if (text === undefined) return originalCreateObjectURL(obj)
-    writeFileSync(workerPath, text + workerEpilogue(mainPath))
+    writeScript(workerPath, text + workerEpilogue(mainPath))
     return workerPath
   }
   workerThreads.Worker = class PthreadWorker extends OriginalWorker {

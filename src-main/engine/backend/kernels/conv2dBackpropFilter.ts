@@ -10,7 +10,10 @@
  * with rows no output reads), those rows of x' are sliced off instead. All of it runs in XNNPACK (threaded).
  *
  * Measured on 2 Zen3 cores: this composition is the fastest of those tried (9-13 GFLOP/s); the conv3d route was
- * 40× slower and wrong for stride 2 (issue 7).
+ * 40× slower and wrong for stride 2 (issue 7). Also tried here and dropped (test/bench/tfjsStep.ts, same machine,
+ * loaded): one 1×1-conv GEMM per filter tap over sliced x (1.5-2× slower: nine slices), image columns folded into
+ * the channels (Wo·N-deep GEMMs, 0.8-1× and far slower for stride 2), and cutting dy into row bands so the packed
+ * filter fits the cache (slower at 128², no gain deeper).
  *
  * @source tfjs-core gradients/Conv2D_grad.ts (attrs), backend_util.computeConv2DInfo (padding);
  *   the identity is the standard "weight gradient as a convolution of input and output gradient".
@@ -55,7 +58,7 @@ export function conv2dBackpropFilterWasm(args: {
   const bottom = kh + (ho - 1) * sh - h - top
   const right = kw + (wo - 1) * sw - w - left
   const g = { h, w, c, kh, kw, sh, sw, ho, wo, top, left, bottom, right }
-  return composed(backend, 'wasm', (s) => (filterMethod === 'columns' ? byColumns(s, x, dy, g) : byDilatedConv(s, x, dy, g)))
+  return composed(backend, 'wasm', (s) => byDilatedConv(s, x, dy, g))
 }
 
 interface FilterGeometry {
@@ -72,16 +75,6 @@ interface FilterGeometry {
   left: number
   bottom: number
   right: number
-}
-
-/**
- * Which composition runs. 'dilated' (default; the fastest in issue 7's measurements) or 'columns' (the same
- * GEMM with the image columns folded into the channels; within noise of 'dilated' here). Switchable for the
- * benchmark (test/bench/tfjsStep.ts) and TILELAB_WASM_BPF=columns.
- */
-export let filterMethod: 'columns' | 'dilated' = process.env.TILELAB_WASM_BPF === 'columns' ? 'columns' : 'dilated'
-export function setConv2dBackpropFilterMethod(m: 'columns' | 'dilated'): void {
-  filterMethod = m
 }
 
 /** One conv with batch ← C, channels ← N, and dy (dilated by the stride) as the filter. */
@@ -101,54 +94,6 @@ function byDilatedConv(s: KernelScope, x: Info, dy: Info, g: FilterGeometry): In
     dilations: [g.sh, g.sw],
   }) // [C, kh, kw, Co]
   return s.transpose(dwT, [1, 2, 0, 3])
-}
-
-/**
- * One conv per filter column b, with the image columns folded into the channels: the columns x reads for tap b
- * are sliced out ([C, Hp, Wo, N] → [C, Hp, 1, Wo·N]) and correlated with dy as a [Ho, 1, Wo·N, Co] filter
- * (dilated by the row stride). The channel depth of these convs is Wo·N instead of N, which is what XNNPACK's
- * GEMM needs to run fast (N alone is the batch: 2-8).
- */
-function byColumns(s: KernelScope, x: Info, dy: Info, g: FilterGeometry): Info {
-  const n = x.shape[0]
-  const co = dy.shape[3]
-  const hp = (g.ho - 1) * g.sh + g.kh // rows of (padded) x that the taps read
-  const wp = (g.wo - 1) * g.sw + g.kw
-  const xp = s.window(x, -g.top, hp, -g.left, wp) // [N, Hp, Wp, C], zero rows/cols where padded
-  const xt = s.transpose(xp, [3, 1, 2, 0]) // [C, Hp, Wp, N]
-  if (xp !== x) s.free(xp)
-  const f = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [g.ho, 1, g.wo * n, co]) // [Ho, 1, Wo·N, Co]
-  const columns: Info[] = []
-  // As 2D [C·Hp, Wp·N], the columns of tap b are one contiguous run of Wo·N floats per row (fast Slice).
-  const xt2 = s.reshape(xt, [g.c * hp, wp * n])
-  for (let b = 0; b < g.kw; b++) {
-    const cols =
-      g.sw === 1
-        ? s.run('Slice', { x: xt2 }, { begin: [0, b * n], size: [g.c * hp, g.wo * n] })
-        : s.run('StridedSlice', { x: xt }, {
-            begin: [0, 0, b, 0],
-            end: [g.c, hp, b + (g.wo - 1) * g.sw + 1, n],
-            strides: [1, 1, g.sw, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          })
-    const folded = s.reshape(cols, [g.c, hp, 1, g.wo * n])
-    columns.push(
-      s.run('Conv2D', { x: folded, filter: f }, {
-        strides: [1, 1],
-        pad: 'valid',
-        dataFormat: 'NHWC',
-        dilations: [g.sh, 1],
-      }), // [C, kh, 1, Co]
-    )
-    s.free(folded)
-    s.free(cols)
-  }
-  const dwT = g.kw === 1 ? columns[0] : s.run('Concat', columns as unknown as Record<string, Info>, { axis: 2 })
-  return s.transpose(dwT, [1, 2, 0, 3]) // [kh, kw, C, Co]
 }
 
 export const conv2dBackpropFilterConfig = {

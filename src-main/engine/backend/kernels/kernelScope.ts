@@ -103,14 +103,6 @@ export class KernelScope {
     return out
   }
 
-  /** Frees an intermediate early (to lower the peak memory of a long composition). */
-  free(x: Info): void {
-    const i = this.temps.lastIndexOf(x)
-    if (i < 0) return
-    this.temps.splice(i, 1)
-    this.backend.disposeData(x.dataId)
-  }
-
   /** Excludes `x` from dispose(): it is the kernel's result. */
   keep(x: Info): Info {
     const i = this.temps.lastIndexOf(x)
