@@ -27,6 +27,9 @@ import {
   type PredictJson, type ServeHome, type ServeProcess,
 } from './serveProcess'
 
+/** Time limit of one acceptance test: a CLI prediction plus a model and software WebGL sharing two busy cores. */
+export const ACCEPTANCE_TEST_MS = 600_000
+
 /** expect.poll with a timeout that fits software WebGL and a model running on two shared cores. */
 export const poll = <T>(fn: () => T | Promise<T>, timeout = 120_000) => expect.poll(fn, { timeout, interval: 150 })
 
@@ -244,7 +247,7 @@ export function acceptanceTests(get: () => ServedViewer): () => AcceptanceState 
     expect(gt.perSlice.indexOf(Math.max(...gt.perSlice))).toBe(maxK)
     const predicted = await predictSlice(v, study, model, maxK, PAPER)
     state = { study, model, maxK, gt, predicted }
-  })
+  }, ACCEPTANCE_TEST_MS)
 
   it('scrolls to the slice with the most tumour (slider, wheel, Max tumour)', async () => {
     const { h } = get()
@@ -258,7 +261,7 @@ export function acceptanceTests(get: () => ServedViewer): () => AcceptanceState 
     await h.page.locator('[data-testid="max-tumour"]').click()
     await poll(() => sliceShown(h)).toBe(maxK)
     await poll(() => h.page.evaluate(() => (globalThis as any).__tilelab.paneSlices())).toEqual({ main: maxK, side: maxK })
-  })
+  }, ACCEPTANCE_TEST_MS)
 
   it('shows the Dice `tilelab predict --json` gives for that slice (paper tiling)', async () => {
     const v = get()
@@ -267,7 +270,7 @@ export function acceptanceTests(get: () => ServedViewer): () => AcceptanceState 
     await expectReadout(v.h, 'full', predicted.slice)
     await expectReadout(v.h, 'tiled', predicted.slice)
     await shot(v, '01-max-tumour-side-by-side')
-  })
+  }, ACCEPTANCE_TEST_MS)
 
   it('each overlay toggled off changes the pixels inside the ground truth, and back on restores them', async () => {
     const v = get()
@@ -352,7 +355,7 @@ export function acceptanceTests(get: () => ServedViewer): () => AcceptanceState 
     await h.page.locator('body').press('s')
     await poll(() => h.page.locator('[data-testid="pane-side"]').isVisible()).toBe(true)
     expect(v.h.errors).toEqual([])
-  })
+  }, ACCEPTANCE_TEST_MS)
 
   it('the opacity slider changes how strongly the heatmap covers the tumour', async () => {
     const v = get()
@@ -365,7 +368,7 @@ export function acceptanceTests(get: () => ServedViewer): () => AcceptanceState 
     const weak = await shot(v, '11-opacity-20')
     expect(meanDifference(strong, weak, await voxelsToPage(v.h.page, 'main', pts))).toBeGreaterThan(15)
     await slider.fill('0.8')
-  })
+  }, ACCEPTANCE_TEST_MS)
 
   it('a new tiling cancels the running tiled job; the readout then equals `tilelab predict` with that tiling', async () => {
     const v = get()
@@ -400,7 +403,7 @@ export function acceptanceTests(get: () => ServedViewer): () => AcceptanceState 
     await h.page.locator('body').press('b')
     state = { ...s(), predicted }
     expect(v.h.errors).toEqual([])
-  })
+  }, ACCEPTANCE_TEST_MS)
 
   return s
 }

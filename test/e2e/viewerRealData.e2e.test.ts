@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { acceptanceTests, shot, useServedViewer } from './acceptance'
+import { ACCEPTANCE_TEST_MS, acceptanceTests, shot, useServedViewer } from './acceptance'
 import { e2eUnavailable, REPO_ROOT, waitForPredictions, waitForReady } from './harness'
 
 const REAL = path.resolve(REPO_ROOT, '../shared/data/real')
@@ -38,11 +38,11 @@ describe.skipIf(skip)('viewer on a real BraTS study (real tilelab serve, ONNX Ru
     console.info(
       `${study.name} (${study.dims.join('×')}), ${v.info.inferenceEngine}, model ${v.info.defaultModelId}: ` +
         `page load → study opened ${marks['tilelab:study-opened']} ms, → first frame ${marks['tilelab:first-render']} ms, ` +
-        `→ first predicted slice on screen ${marks['tilelab:first-slice']} ms, ` +
+        `→ first predicted slice received ${marks['tilelab:first-slice']} ms, ` +
         `→ both predictions complete (2 × ${study.dims[2]} slices) ${marks['tilelab:all-slices']} ms`,
     )
     await shot(v, '00-predictions-complete')
-  })
+  }, ACCEPTANCE_TEST_MS)
 
   acceptanceTests(get)
 })
