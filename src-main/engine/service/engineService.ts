@@ -168,7 +168,8 @@ export class EngineService implements TileLabService {
   }
 
   async closeStudy(req: ApiRequest<'closeStudy'>): Promise<void> {
-    await this.jobs.cancelAll('prediction')
+    // Only this study's predictions: a request to close the previous study may arrive after the next one started.
+    await this.predictions.cancelStudy(req.studyId)
     this.studies.close(req.studyId)
     this.predictions.forgetStudy(req.studyId)
   }
