@@ -1,11 +1,11 @@
 /**
- * End-to-end harness of the viewer: builds the renderer when its sources are newer than out/renderer, starts the
- * web host (src-main/web/webHost.ts) on a free 127.0.0.1 port with a service, launches Debian's headless Chromium
- * through playwright-core (flags from renderer-notes.md), opens the token URL and waits for the viewer's "ready",
- * saves screenshots under test/e2e/screenshots/<spec>/ and samples pixels of what is shown.
+ * End-to-end harness of the viewer: builds the renderer when its sources are newer than out/renderer, launches
+ * Debian's headless Chromium through playwright-core (flags from renderer-notes.md), opens the token URL and waits
+ * for the viewer's "ready", saves screenshots under test/e2e/screenshots/<spec>/ and samples pixels of what is shown.
  *
- * The service is injected: today the specs plug in the TEST DOUBLE (testDoubleService.ts); the acceptance tests of
- * issue 5 will plug in the real engine service (src-main/engine/service) the same way.
+ * Two ways in: `openViewer` starts an in-process host with an injected service (the TEST DOUBLE of
+ * testDoubleService.ts, for pure UI behaviour); `openViewerAt` opens the URL a real `tilelab serve` process printed
+ * (serveProcess.ts; every acceptance test of issue 5 goes that way).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -50,7 +50,8 @@ export async function ensureRendererBuild(): Promise<void> {
 }
 
 export interface Harness {
-  host: WebHost
+  /** The in-process web host (test double specs); null when the page talks to a `tilelab serve` process. */
+  host: WebHost | null
   browser: Browser
   context: BrowserContext
   page: Page
@@ -61,26 +62,19 @@ export interface Harness {
   close(): Promise<void>
 }
 
-/**
- * Starts the host and the browser and opens the viewer.
- * @param viewport Browser viewport in CSS pixels; a workstation-like 1600×1000 by default.
- */
-export async function openViewer(options: {
-  service: TileLabService
-  dataRoot: string | null
-  readOnlyRoots?: string[]
+export interface BrowserOptions {
+  /** Browser viewport in CSS pixels; a workstation-like 1600×1000 by default. */
   viewport?: { width: number; height: number }
   hash?: string
   /** Runs on the new page before it navigates (e.g. page.addInitScript to stand in for the preload's bridges). */
   beforeGoto?: (page: Page) => Promise<unknown>
-}): Promise<Harness> {
-  await ensureRendererBuild()
-  const host = await startWebHost({
-    service: options.service,
-    staticDir: RENDERER_OUT,
-    dataRoot: options.dataRoot,
-    readOnlyRoots: options.readOnlyRoots,
-  })
+}
+
+/**
+ * Launches headless Chromium and opens `url` (the token URL a host printed), plus `#hash` when given.
+ * The caller owns the host; close() closes only the browser.
+ */
+export async function openViewerAt(url: string, options: BrowserOptions = {}): Promise<Harness> {
   const { chromium } = await import('playwright-core')
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -102,9 +96,9 @@ export async function openViewer(options: {
   })
   page.on('pageerror', (e) => errors.push(`[pageerror] ${e.message}`))
   await options.beforeGoto?.(page)
-  await page.goto(host.url + (options.hash ? `#${options.hash}` : ''))
+  await page.goto(url + (options.hash ? `#${options.hash}` : ''))
   return {
-    host,
+    host: null,
     browser,
     context,
     page,
@@ -112,6 +106,31 @@ export async function openViewer(options: {
     console: lines,
     close: async () => {
       await browser.close().catch(() => undefined)
+    },
+  }
+}
+
+/**
+ * Starts an in-process web host with an injected service (the test double) and opens the viewer on it.
+ */
+export async function openViewer(options: BrowserOptions & {
+  service: TileLabService
+  dataRoot: string | null
+  readOnlyRoots?: string[]
+}): Promise<Harness & { host: WebHost }> {
+  await ensureRendererBuild()
+  const host = await startWebHost({
+    service: options.service,
+    staticDir: RENDERER_OUT,
+    dataRoot: options.dataRoot,
+    readOnlyRoots: options.readOnlyRoots,
+  })
+  const h = await openViewerAt(host.url, options)
+  return {
+    ...h,
+    host,
+    close: async () => {
+      await h.close()
       await host.close()
     },
   }

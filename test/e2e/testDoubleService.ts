@@ -1,6 +1,7 @@
 /**
- * TEST DOUBLE of the engine service (TileLabService), for the viewer's end-to-end tests until the real service
- * (src-main/engine/service) is assembled. It is NOT the engine: it runs no model.
+ * TEST DOUBLE of the engine service (TileLabService), for the end-to-end tests of pure UI behaviour (viewer.e2e,
+ * menuCommands.e2e) and for working on the renderer without a model (serveTestDouble.ts). It is NOT the engine: it
+ * runs no model. Every acceptance test of issue 5 runs against the real service (`tilelab serve`, serveProcess.ts).
  *
  * What is real: studies are read from NIfTI files on disk (nifti-reader-js), the FLAIR is served as the file's own
  * uncompressed NIfTI bytes, the label as raw uint8 voxels, and the metrics of each PredictionEvent are computed

@@ -65,7 +65,7 @@ export async function startServe(
 /**
  * The engine service of the web host: EngineService in a worker thread (engineWorkerHost.ts), so loading studies
  * and running the U-Net never block the HTTP event loop. The bundled sample study is generated on first use into
- * the work folder's cache (deterministic: case 0 of seed 2018).
+ * the work folder's cache (deterministic: case 0 of seed 2018). The service is confined to what the host serves.
  */
 async function createServeService(
   dataRoot: string | null,
@@ -74,8 +74,12 @@ async function createServeService(
   const { startEngineWorker } = await import('../../engine/service/engineWorkerHost')
   const { workDir } = await import('../../engine/service/workDir')
   const { ensureSampleStudy } = await import('../../engine/synth/sampleStudy')
-  const sampleStudy = await ensureSampleStudy(workDir(workRoot).cache)
-  return startEngineWorker({ host: 'web', version: packageVersion(), dataRoot, sampleStudy, workDir: workRoot })
+  const dirs = workDir(workRoot)
+  const sampleStudy = await ensureSampleStudy(dirs.cache)
+  // The service reads files only where the host's path guard lets requests point: --data, the sample study and
+  // the work folder's evaluation runs (judged after symlinks, so a link or study.json cannot lead elsewhere).
+  const readRoots = [...(dataRoot ? [dataRoot] : []), sampleStudy, dirs.runs]
+  return startEngineWorker({ host: 'web', version: packageVersion(), dataRoot, sampleStudy, workDir: workRoot, readRoots })
 }
 
 function parsePort(value: string): number {

@@ -5,6 +5,8 @@
  * `tilelab` processes speaking the CLI's `--json` event stream (cliJobs.ts).
  *
  * Paths it receives have already been checked by the host's guard (web: under --data; Electron: picked by the user).
+ * The files those paths lead to (a study's FLAIR and label, a cohort's studies, an evaluation's outputs) are checked
+ * against `readRoots` when the host sets them (readRoots.ts): a symlink or a study.json cannot lead outside.
  */
 import { EventEmitter } from 'node:events'
 import { readdir, stat } from 'node:fs/promises'
@@ -22,7 +24,7 @@ import type {
 } from '../../common/api'
 import { EngineError } from '../../common/errors'
 import { findStudies } from '../io/cohort'
-import { isNiftiName, type StudyFiles } from '../io/discovery'
+import { discoverStudy, isNiftiName, type StudyFiles } from '../io/discovery'
 import { readNiftiHeader } from '../io/niftiRead'
 import { JobManager } from './jobs'
 import { ModelRegistry } from './models'
@@ -34,6 +36,8 @@ import { evaluationArgs, readEvaluationFolder, sweepArgs, startCliJob, trainingA
 import { listTrainingRuns } from './trainingRuns'
 import { probeBackends } from './backendProbe'
 import { ensureSampleStudy } from '../synth/sampleStudy'
+import { SLICES_CSV, SUMMARY_JSON } from '../evaluation/writeOutputs'
+import { createReadRoots, type ReadRoots } from './readRoots'
 
 export interface EngineServiceOptions {
   host: AppInfo['host']
@@ -54,6 +58,11 @@ export interface EngineServiceOptions {
   cli?: CliCommand
   /** Inference engine preference (ONNX Runtime first by default). */
   engine?: 'auto' | 'onnx' | 'tfjs'
+  /**
+   * Folders the service may read study, cohort and evaluation files from, judged after symlinks (web host: --data,
+   * the sample study, the work folder's runs). Null or absent: no confinement (desktop app, CLI).
+   */
+  readRoots?: string[] | null
 }
 
 export class EngineService implements TileLabService {
@@ -65,6 +74,7 @@ export class EngineService implements TileLabService {
   private readonly predictions: PredictionRunner
   private readonly cli: CliCommand
   private sampleStudyPath?: Promise<string>
+  private readRootsReady?: Promise<ReadRoots | null>
 
   constructor(private readonly options: EngineServiceOptions) {
     this.dirs = workDir(options.workDir)
@@ -112,20 +122,54 @@ export class EngineService implements TileLabService {
     return this.models.list()
   }
 
+  /** The host's read roots, canonicalised once; null when the service may read anything. */
+  private readRoots(): Promise<ReadRoots | null> {
+    return (this.readRootsReady ??= createReadRoots(this.options.readRoots))
+  }
+
+  /** The studies of a cohort folder whose files all lie under the read roots (the others: `outside`). */
+  private async confinedStudies(root: string): Promise<{ inside: StudyFiles[]; outside: { study: string; error: string }[]; failures: CohortInspection['failed'] }> {
+    const cohort = await findStudies(root)
+    const roots = await this.readRoots()
+    const inside: StudyFiles[] = []
+    const outside: { study: string; error: string }[] = []
+    for (const s of cohort.studies) {
+      const refused = roots ? await roots.checkStudy(s).then(() => null, (err: Error) => err.message) : null
+      if (refused) outside.push({ study: s.path, error: refused })
+      else inside.push(s)
+    }
+    return { inside, outside, failures: cohort.failures.map((f) => ({ study: f.path, error: f.error.message })) }
+  }
+
+  /** @throws EngineError E_ACCESS when a study of the cohort folder leads outside the read roots. */
+  private async checkCohort(root: string): Promise<void> {
+    if (!(await this.readRoots())) return
+    const { outside } = await this.confinedStudies(root)
+    if (outside.length) throw new EngineError('E_ACCESS', `${root}: ${outside[0].error}`)
+  }
+
   async listStudies(req: ApiRequest<'listStudies'>): Promise<StudySummary[]> {
     const root = req.path ?? this.options.dataRoot
     if (!root) throw new EngineError('E_ARGS', 'listStudies: no folder given and the host has no data folder')
-    const cohort = await findStudies(root)
-    return cohort.studies.map(summaryOf)
+    return (await this.confinedStudies(root)).inside.map(summaryOf)
   }
 
   async openStudy(req: ApiRequest<'openStudy'>): Promise<ApiResults['openStudy']> {
-    const entry = await this.studies.openStudy(req.path, { image: req.image, label: req.label })
+    let overrides: { image?: string; label?: string | null } = { image: req.image, label: req.label }
+    const roots = await this.readRoots()
+    if (roots) {
+      // Discover first and judge the files the study names before reading a byte of them; then load exactly those.
+      const files = await discoverStudy(req.path, overrides)
+      await roots.checkStudy(files)
+      overrides = { image: files.imagePath, label: files.labelPath }
+    }
+    const entry = await this.studies.openStudy(req.path, overrides)
     return entry.info
   }
 
   async closeStudy(req: ApiRequest<'closeStudy'>): Promise<void> {
-    await this.jobs.cancelAll('prediction')
+    // Only this study's predictions: a request to close the previous study may arrive after the next one started.
+    await this.predictions.cancelStudy(req.studyId)
     this.studies.close(req.studyId)
     this.predictions.forgetStudy(req.studyId)
   }
@@ -135,10 +179,10 @@ export class EngineService implements TileLabService {
   }
 
   async inspectCohort(req: ApiRequest<'inspectCohort'>): Promise<CohortInspection> {
-    const cohort = await findStudies(req.path)
+    const cohort = await this.confinedStudies(req.path)
     const studies: StudySummary[] = []
-    const failed: CohortInspection['failed'] = cohort.failures.map((f) => ({ study: f.path, error: f.error.message }))
-    for (const s of cohort.studies) {
+    const failed: CohortInspection['failed'] = [...cohort.failures, ...cohort.outside]
+    for (const s of cohort.inside) {
       try {
         await readNiftiHeader(s.imagePath)
         if (s.labelPath) await readNiftiHeader(s.labelPath)
@@ -154,6 +198,7 @@ export class EngineService implements TileLabService {
     const out = join(this.options.userModelsDir ?? this.dirs.models, req.name)
     const bundled = (await this.models.list()).find((m) => m.bundled && m.id === req.name)
     if (bundled) throw new EngineError('E_ARGS', `model name '${req.name}' is taken by a bundled model`)
+    await this.checkCohort(req.data)
     const jobId = startCliJob(this.jobs, 'training', this.cli, trainingArgs(req, out))
     return { jobId, out }
   }
@@ -164,6 +209,7 @@ export class EngineService implements TileLabService {
 
   async startEvaluation(req: ApiRequest<'startEvaluation'>): Promise<ApiResults['startEvaluation']> {
     const model = await this.models.get(req.modelId)
+    await this.checkCohort(req.data)
     const out = req.out ?? join(this.dirs.runs, `evaluation-${stamp()}`)
     const jobId = startCliJob(this.jobs, 'evaluation', this.cli, evaluationArgs(req, model.dir, out))
     return { jobId, out }
@@ -171,12 +217,14 @@ export class EngineService implements TileLabService {
 
   async startSweep(req: ApiRequest<'startSweep'>): Promise<ApiResults['startSweep']> {
     const model = await this.models.get(req.modelId)
+    await this.checkCohort(req.data)
     const out = req.out ?? join(this.dirs.runs, `sweep-${stamp()}`)
     const jobId = startCliJob(this.jobs, 'sweep', this.cli, sweepArgs(req, model.dir, out))
     return { jobId, out }
   }
 
-  readEvaluation(req: ApiRequest<'readEvaluation'>): Promise<ApiResults['readEvaluation']> {
+  async readEvaluation(req: ApiRequest<'readEvaluation'>): Promise<ApiResults['readEvaluation']> {
+    await (await this.readRoots())?.check([join(req.out, SUMMARY_JSON), join(req.out, SLICES_CSV)])
     return readEvaluationFolder(req.out)
   }
 

@@ -82,6 +82,13 @@ export class PredictionRunner {
     return new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength)
   }
 
+  /** Cancels the running prediction jobs of one study (full and tiled) and waits for them to end. */
+  async cancelStudy(studyId: string): Promise<void> {
+    const keys = [...this.running.keys()].filter((key) => key.startsWith(`${studyId}|`))
+    await Promise.all(keys.map((key) => this.jobs.cancel(this.running.get(key)!)))
+    for (const key of keys) this.running.delete(key)
+  }
+
   /** Drops the predictions of a closed study. */
   forgetStudy(studyId: string): void {
     for (const [id, p] of this.results) if (p.studyId === studyId) this.results.delete(id)
@@ -137,12 +144,15 @@ export class PredictionRunner {
       slices: todo,
       token: ctx.token,
       prioritizeFirstSlice: true,
-      onSlice: (z, probabilities, info) => {
+      onSlice: async (z, probabilities, info) => {
         p.probabilities.set(probabilities, z * p.sliceSize)
         p.metrics[z] = gt ? sliceMetrics(gt.subarray(z * p.sliceSize, (z + 1) * p.sliceSize), probabilities) : null
         p.forwardPasses = info.forwardPasses
         p.done[z] = 1
         emit(z, info.elapsedMs)
+        // tfjs predictors resolve without leaving the microtask queue: let the host's requests in (slice fetches,
+        // a cancel, a new tiling) between slices, or they would wait for the whole volume.
+        await new Promise<void>((resolve) => setImmediate(resolve))
       },
     })
   }

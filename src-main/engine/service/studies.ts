@@ -36,7 +36,7 @@ export class StudyRegistry {
    * Loads a study folder or NIfTI file.
    * @throws EngineError from loadStudy (E_STUDY, E_NIFTI, E_LABEL, E_GEOMETRY, E_TOO_LARGE, E_IO).
    */
-  async openStudy(path: string, overrides: { image?: string; label?: string } = {}): Promise<OpenStudy> {
+  async openStudy(path: string, overrides: { image?: string; label?: string | null } = {}): Promise<OpenStudy> {
     const study = await loadStudy(path, overrides)
     const id = `study-${randomUUID().slice(0, 8)}`
     const entry: OpenStudy = { id, study, info: describeStudy(id, study), normalized: {} }

@@ -70,14 +70,8 @@ export async function openStudy(path: string, slice?: number): Promise<void> {
   if (previous) void api.closeStudy({ studyId: previous.studyId }).catch(() => undefined)
   try {
     const study = await api.openStudy({ path })
-    performance.mark('tilelab:study-opened')
-    const [flair, label] = await Promise.all([
-      fetchResource(study.imageUrl),
-      study.labelUrl ? fetchResource(study.labelUrl).then((b) => new Uint8Array(b)) : Promise.resolve(null),
-    ])
     if (token !== openToken) return
-    performance.mark('tilelab:bytes-fetched')
-    bytes = { flair, label }
+    performance.mark('tilelab:study-opened')
     const nz = study.dims[2]
     app.study = study
     app.metrics = { full: new Array(nz).fill(null), tiled: new Array(nz).fill(null) }
@@ -87,14 +81,27 @@ export async function openStudy(path: string, slice?: number): Promise<void> {
     app.slice = Math.max(0, Math.min(nz - 1, Math.round(k)))
     const auto = windowPresets(study).find((p) => p.id === 'auto')!
     app.voi = { lower: auto.lower, upper: auto.upper }
-    app.message = 'Loading FLAIR…'
-    await mountViewer(study, token)
-    if (token !== openToken) return
+    // Both predictions start now, current slice first: the engine loads the model and predicts while the FLAIR is
+    // fetched and the viewer is built. Slices that arrive before the viewer exists are kept (`slices`) and written
+    // into it when it mounts.
     startStream(study)
     void startPrediction('full')
     void startPrediction('tiled')
+    app.message = 'Loading FLAIR…'
+    const [flair, label] = await Promise.all([
+      fetchResource(study.imageUrl),
+      study.labelUrl ? fetchResource(study.labelUrl).then((b) => new Uint8Array(b)) : Promise.resolve(null),
+    ])
+    if (token !== openToken) return
+    performance.mark('tilelab:bytes-fetched')
+    bytes = { flair, label }
+    await mountViewer(study, token)
   } catch (err) {
-    if (token === openToken) fail(err)
+    if (token !== openToken) return
+    // The predictions may already run: stop them, the study cannot be shown.
+    teardown()
+    app.resetJobs()
+    fail(err)
   }
 }
 

@@ -1,90 +1,70 @@
 /**
- * Colour maps of the overlays, as data shared by Cornerstone (registered colormaps + opacity mappings) and the
- * legends (CSS gradients). Heat volumes are stored as uint8: probability p ∈ [0, 1] → round(255·p); the difference
- * d = full − tiled ∈ [−1, 1] → round(127.5·(d + 1)). Opacity mappings are in those stored units.
+ * The overlay colour maps of the viewer: TileLab's shared colormaps (src-main/common/colormaps.ts, the ones the PNG
+ * panels of `tilelab predict` / `evaluate` use), translated to the viewer's stored units, so a heatmap looks the
+ * same on screen and in a report.
  *
- * - Confidence: matplotlib's "plasma" via d3-scale-chromatic (perceptually uniform; no white peak, which would
- *   vanish on bright FLAIR tissue). Transparent below p = 0.1, ramping to the user opacity at p = 1.
- * - Difference: diverging blue/red after ColorBrewer RdBu: blue where tiled > full, red where full > tiled,
- *   transparent near 0.
+ * Heat volumes are stored as uint8 (heatVolumes.ts): probability p ∈ [0, 1] → round(255·p); difference
+ * d = full − tiled ∈ [−1, 1] → round(127.5·(d + 1)). The shared maps are defined in data units (p, d); here their
+ * colour points and opacity ramps are rescaled to stored units, and the ramp is multiplied by the user's opacity.
+ *
+ * - Confidence: matplotlib plasma cut at orange (violet → magenta → orange), transparent up to p = 0.05, opaque
+ *   0.86 from p = 0.5 (at user opacity 1, as in the reports).
+ * - Difference: ColorBrewer RdBu, red where the whole-image prediction is higher, blue where the tiled one is,
+ *   transparent near d = 0.
  */
-import { interpolatePlasma, interpolateRdBu } from 'd3-scale-chromatic'
+import {
+  CONFIDENCE_COLORMAP as CONFIDENCE, confidenceOpacity, DIFFERENCE_COLORMAP as DIFFERENCE, differenceOpacity,
+  type Colormap,
+} from '../../../src-main/common/colormaps'
 
-/** Stops [t, r, g, b] with t ∈ [0, 1] and r, g, b ∈ [0, 1]. */
-export type ColorStops = [number, number, number, number][]
+export const CONFIDENCE_COLORMAP = CONFIDENCE.name
+export const DIFFERENCE_COLORMAP = DIFFERENCE.name
 
-/** Parses d3's colour strings ('#rrggbb' or 'rgb(r, g, b)') into [r, g, b] in [0, 1]. */
-export function parseColor(c: string): [number, number, number] {
-  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(c)
-  if (hex) return [1, 2, 3].map((i) => parseInt(hex[i], 16) / 255) as [number, number, number]
-  const rgb = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(c)
-  if (rgb) return [1, 2, 3].map((i) => Number(rgb[i]) / 255) as [number, number, number]
-  throw new Error(`colour ${c}: not #rrggbb or rgb(r, g, b)`)
+/** Stored uint8 value of a data value of each map. */
+const toStored = {
+  confidence: (p: number) => 255 * p,
+  difference: (d: number) => 127.5 * (d + 1),
 }
 
-const sample = (f: (t: number) => string, t: number, at: number): [number, number, number, number] => [t, ...parseColor(f(at))]
-
-/** matplotlib's plasma (d3-scale-chromatic, the map TileLab's PNG outputs use too), 11 stops. */
-export const CONFIDENCE_STOPS: ColorStops = Array.from({ length: 11 }, (_, i) => sample(interpolatePlasma, i / 10, i / 10))
-
 /**
- * ColorBrewer RdBu (d3-scale-chromatic) without its white middle: t = 0 ↔ d = −1 blue, t = 1 ↔ d = +1 red. Near
- * d = 0 the map is transparent anyway, and a white tint would be mistaken for hyperintense FLAIR.
+ * The colormap object Cornerstone's `utilities.colormap.registerColormap` takes (vtk preset format), with the
+ * shared map's colour points moved to stored units.
  */
-export const DIFFERENCE_STOPS: ColorStops = [
-  sample(interpolateRdBu, 0, 0.95),
-  sample(interpolateRdBu, 0.3, 0.85),
-  sample(interpolateRdBu, 0.49, 0.72),
-  [0.5, 0.5, 0.5, 0.5],
-  sample(interpolateRdBu, 0.51, 0.28),
-  sample(interpolateRdBu, 0.7, 0.15),
-  sample(interpolateRdBu, 1, 0.05),
-]
-
-/** Opacity at probability p (before the user's opacity factor). */
-export const CONFIDENCE_OPACITY: [number, number][] = [
-  [0, 0],
-  [0.1, 0],
-  [0.3, 0.45],
-  [0.5, 0.75],
-  [1, 0.95],
-]
-
-/** Opacity at |d| (before the user's opacity factor). */
-export const DIFFERENCE_OPACITY: [number, number][] = [
-  [0, 0],
-  [0.05, 0],
-  [0.2, 0.55],
-  [0.5, 0.85],
-  [1, 0.95],
-]
-
-export const CONFIDENCE_COLORMAP = 'tilelab-confidence'
-export const DIFFERENCE_COLORMAP = 'tilelab-difference'
-
-/** The colormap object Cornerstone's `utilities.colormap.registerColormap` takes (vtk preset format). */
-export function cornerstoneColormap(name: string, stops: ColorStops) {
-  return { Name: name, name, ColorSpace: 'RGB', RGBPoints: stops.flat() }
+export function cornerstoneColormap(kind: 'confidence' | 'difference') {
+  const map = kind === 'confidence' ? CONFIDENCE : DIFFERENCE
+  const points = [...map.rgbPoints]
+  for (let i = 0; i < points.length; i += 4) points[i] = +toStored[kind](points[i]).toFixed(4)
+  return { Name: map.name, name: map.name, ColorSpace: 'RGB', RGBPoints: points }
 }
 
 /** Opacity mapping in stored uint8 units for the confidence heatmaps, scaled by the user opacity in [0, 1]. */
 export function confidenceOpacityMapping(userOpacity: number): { value: number; opacity: number }[] {
-  return CONFIDENCE_OPACITY.map(([p, o]) => ({ value: p * 255, opacity: o * userOpacity }))
+  return CONFIDENCE.opacityPoints.map(({ value, opacity }) => ({ value: toStored.confidence(value), opacity: opacity * userOpacity }))
 }
 
-/** Opacity mapping in stored uint8 units for the difference map (symmetric around 127.5). */
+/** Opacity mapping in stored uint8 units for the difference map (symmetric around 127.5), scaled by the user opacity. */
 export function differenceOpacityMapping(userOpacity: number): { value: number; opacity: number }[] {
-  const pos = DIFFERENCE_OPACITY.map(([d, o]) => ({ value: 127.5 * (1 + d), opacity: o * userOpacity }))
-  const neg = DIFFERENCE_OPACITY.slice(1).map(([d, o]) => ({ value: 127.5 * (1 - d), opacity: o * userOpacity }))
-  return [...neg.reverse(), ...pos]
+  return DIFFERENCE.opacityPoints.map(({ value, opacity }) => ({ value: toStored.difference(value), opacity: opacity * userOpacity }))
 }
 
-/** CSS linear-gradient (left → right) of a colour map, with the opacity ramp applied as alpha. */
-export function cssGradient(stops: ColorStops, opacity: (t: number) => number): string {
-  const parts = stops.map(([t, r, g, b]) => {
-    const a = opacity(t).toFixed(3)
-    return `rgba(${Math.round(r * 255)}, ${Math.round(g * 255)}, ${Math.round(b * 255)}, ${a}) ${(t * 100).toFixed(1)}%`
-  })
+/** Opacity of a data value of each map (before the user's factor): the shared ramps. */
+export const OVERLAY_OPACITY = { confidence: confidenceOpacity, difference: differenceOpacity }
+
+/**
+ * CSS linear-gradient (left → right) of a map as the viewer draws it: the shared colours with the opacity ramp
+ * times the user opacity as alpha (the legend shows it over a checkerboard).
+ */
+export function legendGradient(kind: 'confidence' | 'difference', userOpacity: number, stops = 32): string {
+  const map: Colormap = kind === 'confidence' ? CONFIDENCE : DIFFERENCE
+  const [lo, hi] = map.domain
+  const parts: string[] = []
+  for (let s = 0; s <= stops; s++) {
+    const i = Math.round((s / stops) * 255)
+    const value = lo + ((hi - lo) * i) / 255
+    const [r, g, b] = map.lut.subarray(i * 4, i * 4 + 3)
+    const a = (OVERLAY_OPACITY[kind](value) * userOpacity).toFixed(3)
+    parts.push(`rgba(${r}, ${g}, ${b}, ${a}) ${((s / stops) * 100).toFixed(1)}%`)
+  }
   return `linear-gradient(to right, ${parts.join(', ')})`
 }
 

@@ -1,6 +1,7 @@
 /**
  * One-time Cornerstone3D set-up for the page: core and tools init, the NIfTI image loader, TileLab's colour maps
- * and the tools the viewports use. Idempotent.
+ * (the shared ones of src-main/common/colormaps.ts, in the viewer's stored units) and the tools the viewports use.
+ * Idempotent.
  *
  * `webGlContextCount: 2`: the default pool makes 7 WebGL contexts per rendering engine and Chromium caps a page at
  * 16 (renderer-notes.md); two viewports need one.
@@ -10,9 +11,7 @@ import {
   addTool, init as csToolsInit, PanTool, StackScrollTool, WindowLevelTool, ZoomTool,
 } from '@cornerstonejs/tools'
 import { cornerstoneNiftiImageLoader } from '@cornerstonejs/nifti-volume-loader'
-import {
-  CONFIDENCE_COLORMAP, CONFIDENCE_STOPS, cornerstoneColormap, DIFFERENCE_COLORMAP, DIFFERENCE_STOPS,
-} from './colormaps'
+import { cornerstoneColormap } from './colormaps'
 
 let done = false
 
@@ -23,8 +22,8 @@ export function setupCornerstone(): void {
   csToolsInit()
   imageLoader.registerImageLoader('nifti', cornerstoneNiftiImageLoader as unknown as Parameters<typeof imageLoader.registerImageLoader>[1])
   const register = utilities.colormap.registerColormap as (c: unknown) => void
-  register(cornerstoneColormap(CONFIDENCE_COLORMAP, CONFIDENCE_STOPS))
-  register(cornerstoneColormap(DIFFERENCE_COLORMAP, DIFFERENCE_STOPS))
+  register(cornerstoneColormap('confidence'))
+  register(cornerstoneColormap('difference'))
   for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool]) addTool(tool)
   done = true
 }
