@@ -156,7 +156,7 @@ function evaluationReporter(): (e: Record<string, unknown>) => JobReport | null 
  * the slices.csv rows.
  * @throws EngineError E_IO when the folder holds neither file.
  */
-export async function readEvaluationFolder(out: string): Promise<EvaluationResult> {
+export async function readEvaluationFolder(out: string): Promise<Omit<EvaluationResult, 'files'>> {
   const summaryText = await readFile(join(out, SUMMARY_JSON), 'utf8').catch(() => null)
   const slicesText = await readFile(join(out, SLICES_CSV), 'utf8').catch(() => null)
   if (summaryText === null && slicesText === null)

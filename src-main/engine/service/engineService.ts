@@ -33,6 +33,7 @@ import { bundledModelsDir, workDir, type WorkDir } from './workDir'
 import { evaluationArgs, readEvaluationFolder, sweepArgs, startCliJob, trainingArgs } from './cliJobKinds'
 import { listTrainingRuns } from './trainingRuns'
 import { probeBackends } from './backendProbe'
+import { EvaluationFiles } from './evaluationFiles'
 import { ensureSampleStudy } from '../synth/sampleStudy'
 
 export interface EngineServiceOptions {
@@ -64,6 +65,9 @@ export class EngineService implements TileLabService {
   private readonly models: ModelRegistry
   private readonly predictions: PredictionRunner
   private readonly cli: CliCommand
+  private readonly evaluationFiles = new EvaluationFiles()
+  /** Output folder → job id of the training jobs running now (one process per folder). */
+  private readonly trainingOuts = new Map<string, string>()
   private sampleStudyPath?: Promise<string>
 
   constructor(private readonly options: EngineServiceOptions) {
@@ -154,7 +158,11 @@ export class EngineService implements TileLabService {
     const out = join(this.options.userModelsDir ?? this.dirs.models, req.name)
     const bundled = (await this.models.list()).find((m) => m.bundled && m.id === req.name)
     if (bundled) throw new EngineError('E_ARGS', `model name '${req.name}' is taken by a bundled model`)
+    const running = this.trainingOuts.get(out)
+    if (running && this.jobs.isRunning(running))
+      throw new EngineError('E_ARGS', `model '${req.name}' is still training (job ${running}); cancel it or wait for it to stop`)
     const jobId = startCliJob(this.jobs, 'training', this.cli, trainingArgs(req, out))
+    this.trainingOuts.set(out, jobId)
     return { jobId, out }
   }
 
@@ -176,8 +184,9 @@ export class EngineService implements TileLabService {
     return { jobId, out }
   }
 
-  readEvaluation(req: ApiRequest<'readEvaluation'>): Promise<ApiResults['readEvaluation']> {
-    return readEvaluationFolder(req.out)
+  async readEvaluation(req: ApiRequest<'readEvaluation'>): Promise<ApiResults['readEvaluation']> {
+    const result = await readEvaluationFolder(req.out)
+    return { ...result, files: await this.evaluationFiles.list(req.out) }
   }
 
   async cancelJob(req: ApiRequest<'cancelJob'>): Promise<void> {
@@ -207,6 +216,7 @@ export class EngineService implements TileLabService {
   }
 
   async readResource(url: string): Promise<ResourceBytes> {
+    if (this.evaluationFiles.handles(url)) return this.evaluationFiles.read(url)
     const bytes = url.startsWith('res/prediction/') ? this.predictions.readResource(url) : this.studies.readResource(url)
     return { bytes, contentType: 'application/octet-stream' }
   }
