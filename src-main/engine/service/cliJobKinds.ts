@@ -129,11 +129,16 @@ function trainingReporter(): (e: Record<string, unknown>) => JobReport | null {
   }
 }
 
-/** EvalEvents → progress: slices done of all slices; studies, failures and the end always reach the client. */
+/**
+ * EvalEvents → progress: slices done of all slices; studies, failures, the end and the last slice of each study
+ * always reach the client (so a client can count each study's slices from the running total).
+ */
 function evaluationReporter(): (e: Record<string, unknown>) => JobReport | null {
   let done = 0
   let total = 0
   let phase = 'starting'
+  let studySlices = 0
+  let studyDone = 0
   return (raw) => {
     if (!('type' in raw)) return null // the summary printed as the last line
     const e = raw as unknown as EvalEvent
@@ -141,9 +146,12 @@ function evaluationReporter(): (e: Record<string, unknown>) => JobReport | null 
       case 'slice':
         done = e.done
         total = e.total ?? Math.max(total, done)
-        return { phase, done, total, etaMs: e.etaMs, event: e }
+        studyDone++
+        return { phase, done, total, etaMs: e.etaMs, event: e, keep: studyDone === studySlices }
       case 'study':
         phase = `study ${e.index + 1}/${e.studies}: ${e.study}`
+        studySlices = e.slices
+        studyDone = 0
         return { phase, done, total, event: e, keep: true }
       default:
         return { phase, done, total, event: e, keep: e.type !== 'sweepStep' }

@@ -75,7 +75,11 @@ export class EngineService implements TileLabService {
     this.cli = options.cli ?? defaultCliCommand()
     this.jobs = new JobManager({
       progress: (p) => this.events.emit('onDidJobProgress', p),
-      end: (e) => this.events.emit('onDidJobEnd', e),
+      end: (e) => {
+        // A training run rewrote its model folder: the next prediction must load the new weights.
+        for (const [out, jobId] of this.trainingOuts) if (jobId === e.jobId) this.models.forget(out)
+        this.events.emit('onDidJobEnd', e)
+      },
     })
     this.models = new ModelRegistry({
       bundledDirs: options.bundledModelDirs ?? [bundledModelsDir()],
