@@ -69,12 +69,15 @@ export async function openServedApp(options: {
   const serverLog: string[] = []
   createInterface({ input: child.stderr! }).on('line', (l) => serverLog.push(l))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tilelab serve printed no URL in 120 s: ${serverLog.slice(-5).join(' | ')}`)), 120_000)
+    const timer = setTimeout(() => reject(new Error(`tilelab serve printed no URL in 240 s: ${serverLog.slice(-5).join(' | ')}`)), 240_000)
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer)
       resolve(line.trim())
     })
     child.once('exit', (code) => reject(new Error(`tilelab serve exited with ${code}: ${serverLog.slice(-5).join(' | ')}`)))
+  }).catch((err: unknown) => {
+    child.kill('SIGKILL') // never leave the process behind a failed start
+    throw err
   })
   const { chromium } = await import('playwright-core')
   const browser = await chromium.launch({

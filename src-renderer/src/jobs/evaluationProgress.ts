@@ -106,7 +106,7 @@ export function applyEvaluationProgress(view: EvaluationView, p: JobProgress): E
       v.perStudy = upsert(v.perStudy, e.study, (s) => ({ ...s, failed: e.error }))
       break
     case 'end':
-      if (e.error) v.error = `${e.error.code}: ${e.error.message}`
+      if (e.error && e.outcome === 'failed') v.error = `${e.error.code}: ${e.error.message}`
       break
   }
   return v
@@ -120,7 +120,8 @@ export function applyEvaluationEnd(view: EvaluationView, end: JobEnd): Evaluatio
     status,
     elapsedMs: end.elapsedMs,
     etaMs: end.outcome === 'ok' ? 0 : null,
-    error: end.error ? `${end.error.code}: ${end.error.message}` : view.error,
+    // A cancel the user asked for is no error (the CLI reports E_CANCELLED).
+    error: end.outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : end.outcome === 'failed' ? view.error : null,
   }
 }
 

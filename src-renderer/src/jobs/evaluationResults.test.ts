@@ -53,7 +53,7 @@ describe('evaluation results', () => {
       ['Whole image better by > 0.1', '5.00%', '7.5%*'],
       ['Tiling better by > 0.1', '1.04%', '0.767%'],
       ['Wilcoxon signed-rank p', '1.0e-5', '—'],
-      ['Tiles', '64 px, 50% overlap, mean', '128 px, 50%, mean'],
+      ['Tiles', '64 px, 50%, mean', '128 px, 50%, mean'],
     ])
     expect(rows[4].note).toBe('95% CI +0.010 to +0.030 (bootstrap over slices)')
     const facts = summaryFacts(summary)!

@@ -136,7 +136,7 @@ export function paperRows(s: Record<string, unknown>): PaperRow[] {
     { label: 'Whole image better by > 0.1', ours: pct(n('fractionFullBetterBy0_1')), paper: '7.5%*' },
     { label: 'Tiling better by > 0.1', ours: pct(n('fractionTiledBetterBy0_1')), paper: pct(P.fractionTiledBetterBy0_1, 3) },
     { label: 'Wilcoxon signed-rank p', ours: fmtP(n('wilcoxonP')), paper: '—', note: 'not reported in the paper' },
-    { label: 'Tiles', ours: `${s.tile} px, ${Math.round(Number(s.overlap) * 100)}% overlap, ${s.blend}`, paper: '128 px, 50%, mean' },
+    { label: 'Tiles', ours: `${s.tile} px, ${Math.round(Number(s.overlap) * 100)}%, ${s.blend}`, paper: '128 px, 50%, mean' },
   ]
 }
 

@@ -141,7 +141,7 @@ export function applyTrainingProgress(view: TrainingView, p: JobProgress): Train
       if (/^epoch \d+: validating/.test(e.message) && v.status !== 'stopping') v.status = 'validating'
       break
     case 'end':
-      if (e.error) v.error = `${e.error.code}: ${e.error.message}`
+      if (e.error && e.outcome === 'failed') v.error = `${e.error.code}: ${e.error.message}`
       break
   }
   return v
@@ -159,7 +159,8 @@ export function applyTrainingEnd(view: TrainingView, end: JobEnd, paused: boolea
     status,
     elapsedMs: end.elapsedMs,
     etaMs: end.outcome === 'ok' ? 0 : null,
-    error: end.error ? `${end.error.code}: ${end.error.message}` : view.error,
+    // A cancel the user asked for is no error (the CLI reports E_CANCELLED).
+    error: end.outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : end.outcome === 'failed' ? view.error : null,
   }
 }
 
