@@ -210,6 +210,8 @@ export interface EvaluationResult {
   /** slices.csv rows. */
   slices: Record<string, string | number | null>[]
   complete: boolean
+  /** sweep.json of `tilelab sweep` (rows: tile, overlap, meanDice, relativeFlops, msPerSlice, ...) when the folder holds a sweep. */
+  sweep: Record<string, unknown> | null
   /** The run's output files (slices.csv, summary.json, report.html, run.json) with resource URLs to fetch them. */
   files: EvaluationFile[]
 }

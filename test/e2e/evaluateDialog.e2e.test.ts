@@ -176,4 +176,31 @@ describe.skipIf(skip)('File > Evaluate Folder... through tilelab serve', () => {
     await poll(() => page.locator('[data-testid="results-view"]').count()).toBe(0)
     expect(app.errors).toEqual([])
   }, 180_000)
+
+  it('sweep mode: tile sizes × overlaps, plotted as Dice against cost', async () => {
+    const page = app.page
+    await page.locator('[data-testid="menu-evaluate"]').click()
+    await page.waitForSelector('[data-testid="evaluate-dialog"]')
+    await page.locator('[data-testid="eval-mode-sweep"]').check()
+    expect(await page.locator('[data-testid="cohort-path"]').inputValue()).toBe(path.join(data, 'three')) // the form is kept
+    await fill(page, 'sweep-tiles', '32, 64')
+    await fill(page, 'sweep-overlaps', '0, 1')
+    await poll(() => page.locator('[data-testid="evaluate-dialog"] .field.bad .field-err').textContent()).toBe('each value must be below 1')
+    await fill(page, 'sweep-overlaps', '0, 0.5')
+    await page.locator('[data-testid="eval-slices-tumor"]').check()
+    await page.locator('[data-testid="eval-start"]').click()
+    await poll(() => page.locator('[data-testid="evaluation-monitor"] .name').textContent()).toBe('Sweep · tiny-eval')
+    await poll(evalStatus, 180_000).toBe('done')
+    await page.waitForSelector('[data-testid="results-sweep"]')
+    // The whole image and the four settings, each with its mean Dice; the chart drawn from the same rows.
+    await poll(() => page.locator('[data-testid="sweep-table"] tbody tr').count()).toBe(5)
+    const first = await page.locator('[data-testid="sweep-table"] tbody tr').first().textContent()
+    expect(first).toMatch(/^whole image—\d\.\d{3}/)
+    await poll(() => page.locator('[data-testid="sweep-by-flops"] svg').count()).toBe(1)
+    expect(await page.locator('[data-testid="results-files"] a', { hasText: 'sweep.csv' }).count()).toBe(1)
+    await settle(page, 300)
+    await screenshot(page, SPEC, '06-sweep')
+    await page.keyboard.press('Escape')
+    expect(app.errors).toEqual([])
+  }, 240_000)
 })

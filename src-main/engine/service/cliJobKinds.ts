@@ -11,6 +11,9 @@ import type { EvalEvent, TrainEvent } from '../../common/events'
 import { parseSliceCsv } from '../evaluation/sliceTable'
 import { SLICES_CSV, SUMMARY_JSON } from '../evaluation/writeOutputs'
 import { runCliJob, type CliCommand } from './cliJobs'
+
+/** The file `tilelab sweep` writes its rows and provenance to (sweepOutputs.ts). */
+const SWEEP_JSON = 'sweep.json'
 import type { JobManager, JobReport } from './jobs'
 
 type Flags = Record<string, string | number | boolean | undefined>
@@ -160,15 +163,24 @@ function evaluationReporter(): (e: Record<string, unknown>) => JobReport | null 
 }
 
 /**
- * Reads an evaluation folder as the results view needs it: summary.json (null while the run is unfinished) and
- * the slices.csv rows.
+ * Reads an evaluation folder as the results view needs it: summary.json (null while the run is unfinished), the
+ * slices.csv rows, and sweep.json when it is a sweep's folder.
  * @throws EngineError E_IO when the folder holds neither file.
  */
 export async function readEvaluationFolder(out: string): Promise<Omit<EvaluationResult, 'files'>> {
   const summaryText = await readFile(join(out, SUMMARY_JSON), 'utf8').catch(() => null)
   const slicesText = await readFile(join(out, SLICES_CSV), 'utf8').catch(() => null)
-  if (summaryText === null && slicesText === null)
-    throw new EngineError('E_IO', `${out}: no ${SUMMARY_JSON} or ${SLICES_CSV} (not an evaluation folder, or not finished)`)
+  const sweepText = await readFile(join(out, SWEEP_JSON), 'utf8').catch(() => null)
+  if (summaryText === null && slicesText === null && sweepText === null)
+    throw new EngineError('E_IO', `${out}: no ${SUMMARY_JSON}, ${SLICES_CSV} or ${SWEEP_JSON} (not an evaluation folder, or not finished)`)
+  let sweep: Record<string, unknown> | null = null
+  if (sweepText !== null) {
+    try {
+      sweep = JSON.parse(sweepText) as Record<string, unknown>
+    } catch (err) {
+      throw new EngineError('E_IO', `${join(out, SWEEP_JSON)}: invalid JSON: ${(err as Error).message}`)
+    }
+  }
   let summary: Record<string, unknown> | null = null
   if (summaryText !== null) {
     try {
@@ -178,5 +190,5 @@ export async function readEvaluationFolder(out: string): Promise<Omit<Evaluation
     }
   }
   const slices = slicesText === null ? [] : parseSliceCsv(slicesText, join(out, SLICES_CSV))
-  return { out, summary, slices: slices as unknown as EvaluationResult['slices'], complete: summary !== null }
+  return { out, summary, slices: slices as unknown as EvaluationResult['slices'], complete: summary !== null || sweep !== null, sweep }
 }

@@ -16,6 +16,9 @@ export const EVALUATION_FILE_TYPES: Readonly<Record<string, string>> = {
   'summary.json': 'application/json; charset=utf-8',
   'slices.csv': 'text/csv; charset=utf-8',
   'run.json': 'application/json; charset=utf-8',
+  'sweep.html': 'text/html; charset=utf-8',
+  'sweep.json': 'application/json; charset=utf-8',
+  'sweep.csv': 'text/csv; charset=utf-8',
 }
 
 const PREFIX = 'res/evaluation/'

@@ -9,6 +9,8 @@ import { tileLayout } from '../../../src-main/common/tileLayout'
 import { PAPER_TILING, type Blend } from '../../../src-main/common/types'
 
 export interface EvaluateForm {
+  /** One tiling ('evaluate', `tilelab evaluate`) or a grid of tile sizes × overlaps ('sweep', `tilelab sweep`). */
+  mode: 'evaluate' | 'sweep'
   data: string
   modelId: string
   tile: string
@@ -18,12 +20,16 @@ export interface EvaluateForm {
   /** Empty: a new folder in TileLab's runs folder. */
   out: string
   resume: boolean
+  /** Sweep: tile sides and overlaps, comma-separated. */
+  tiles: string
+  overlaps: string
 }
 
 export type EvaluateErrors = Partial<Record<keyof EvaluateForm, string>>
 
 export function defaultEvaluateForm(modelId: string | null): EvaluateForm {
   return {
+    mode: 'evaluate',
     data: '',
     modelId: modelId ?? '',
     tile: String(PAPER_TILING.tile),
@@ -32,6 +38,8 @@ export function defaultEvaluateForm(modelId: string | null): EvaluateForm {
     slices: 'all',
     out: '',
     resume: false,
+    tiles: '64, 96, 128',
+    overlaps: '0, 0.25, 0.5',
   }
 }
 
@@ -74,6 +82,40 @@ export function validateEvaluateForm(
       const [first, second] = issue.path as (string | number)[]
       const field = (first === 'tiling' ? second : first) as keyof EvaluateForm
       if (field && !errors[field]) errors[field] = readable(issue.message, field)
+    }
+  if (Object.keys(errors).length > 0 || !parsed.success) return { ok: false, errors }
+  return { ok: true, request: parsed.data }
+}
+
+/** Checks the sweep form; returns the startSweep request or a message per wrong field. */
+export function validateSweepForm(
+  form: EvaluateForm,
+): { ok: true; request: ApiRequest<'startSweep'> } | { ok: false; errors: EvaluateErrors } {
+  const errors: EvaluateErrors = {}
+  const list = (field: 'tiles' | 'overlaps'): number[] => {
+    const parts = form[field].split(/[\s,;]+/).filter(Boolean)
+    if (parts.length === 0) errors[field] = 'give at least one value'
+    const bad = parts.find((p) => !Number.isFinite(Number(p)))
+    if (bad !== undefined) errors[field] = `not a number: '${bad}'`
+    return [...new Set(parts.map(Number))]
+  }
+  const tiles = list('tiles')
+  const overlaps = list('overlaps')
+  if (!form.data.trim()) errors.data = 'choose the folder to evaluate'
+  if (!form.modelId) errors.modelId = 'choose a model (train one first if the list is empty)'
+  const candidate = {
+    data: form.data.trim(),
+    modelId: form.modelId,
+    tiles,
+    overlaps,
+    slices: form.slices,
+    ...(form.out.trim() ? { out: form.out.trim() } : {}),
+  }
+  const parsed = requestSchemas.startSweep.safeParse(candidate)
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0] as keyof EvaluateForm
+      if (field && !errors[field]) errors[field] = (issue.path.length > 1 ? 'each value ' : '') + readable(issue.message, field === 'tiles' ? 'tile' : field)
     }
   if (Object.keys(errors).length > 0 || !parsed.success) return { ok: false, errors }
   return { ok: true, request: parsed.data }

@@ -27,6 +27,8 @@ export interface StudyProgress {
 }
 
 export interface EvaluationView {
+  /** An evaluation of one tiling, or a sweep over tile sizes × overlaps. */
+  kind: 'evaluation' | 'sweep'
   jobId: string
   out: string
   data: string
@@ -47,12 +49,21 @@ export interface EvaluationView {
   etaMs: number | null
   elapsedMs: number
   perStudy: StudyProgress[]
+  /** Sweep: the setting in progress (null tile: the whole image), and the settings' mean Dice once known. */
+  setting: { tile: number | null; overlap: number | null } | null
+  sweepPoints: { tile: number | null; overlap: number | null; meanDice: number; forwardPasses: number }[]
   error: string | null
 }
 
-export function newEvaluationView(start: { jobId: string; out: string; data: string; modelId: string }): EvaluationView {
+export function newEvaluationView(
+  start: { jobId: string; out: string; data: string; modelId: string },
+  kind: EvaluationView['kind'] = 'evaluation',
+): EvaluationView {
   return {
     ...start,
+    kind,
+    setting: null,
+    sweepPoints: [],
     status: 'starting',
     model: null,
     backend: null,
@@ -101,6 +112,17 @@ export function applyEvaluationProgress(view: EvaluationView, p: JobProgress): E
         done: Math.max(s.done, Math.min(s.slices ?? Infinity, e.done - s.doneBefore)),
         last: { slice: e.slice, diceFull: e.diceFull, diceTiled: e.diceTiled },
       }))
+      break
+    case 'sweepStep':
+      v.status = running()
+      v.done = e.done
+      v.total = e.total
+      if (e.etaMs !== null) v.etaMs = e.etaMs
+      v.study = e.study
+      v.setting = { tile: e.tile, overlap: e.overlap }
+      break
+    case 'sweepPoint':
+      v.sweepPoints = [...v.sweepPoints, { tile: e.tile, overlap: e.overlap, meanDice: e.meanDice, forwardPasses: e.forwardPasses }]
       break
     case 'studyFailed':
       v.perStudy = upsert(v.perStudy, e.study, (s) => ({ ...s, failed: e.error }))

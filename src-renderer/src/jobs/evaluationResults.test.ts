@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { JobProgress, ModelSummary } from '../../../src-main/common/api'
 import type { EvalEvent } from '../../../src-main/common/events'
 import { applyEvaluationEnd, applyEvaluationProgress, currentStudy, newEvaluationView } from './evaluationProgress'
-import { modelIdFor, paperRows, sliceRows, sortRows, studyPath, studyRows, summaryFacts } from './evaluationResults'
-import { tilesPerSlice, validateEvaluateForm, defaultEvaluateForm } from './evaluateForm'
+import { modelIdFor, paperRows, sliceRows, sortRows, studyPath, studyRows, summaryFacts, sweepFacts } from './evaluationResults'
+import { tilesPerSlice, validateEvaluateForm, validateSweepForm, defaultEvaluateForm } from './evaluateForm'
 
 const ROWS = [
   { study: 'B', slice: 3, tumorPixels: 10, diceFull: 0.9, diceTiled: 0.7, difference: 0.2, binaryDiceFull: 0.9, binaryDiceTiled: '', tilesPerSlice: 9 },
@@ -113,5 +113,27 @@ describe('evaluate form', () => {
     expect(validateEvaluateForm({ ...f, tile: '64.5' })).toMatchObject({ ok: false, errors: { tile: 'must be a whole number of pixels' } })
     expect(tilesPerSlice({ tile: '128', overlap: '0.5' })).toBe(9)
     expect(tilesPerSlice({ tile: 'x', overlap: '0.5' })).toBeNull()
+  })
+})
+
+describe('sweep form and results', () => {
+  it('parses the lists into a startSweep request and reads sweep.json rows', () => {
+    const f = { ...defaultEvaluateForm('tiny'), mode: 'sweep' as const, data: '/data', tiles: '64; 128, 64', overlaps: '0 0.5' }
+    expect(validateSweepForm(f)).toEqual({ ok: true, request: { data: '/data', modelId: 'tiny', tiles: [64, 128], overlaps: [0, 0.5], slices: 'all' } })
+    expect(validateSweepForm({ ...f, tiles: '', overlaps: '0, 1.5' })).toEqual({
+      ok: false,
+      errors: { tiles: 'give at least one value', overlaps: 'each value must be below 1' },
+    })
+    expect(validateSweepForm({ ...f, tiles: '64, x' })).toMatchObject({ ok: false, errors: { tiles: "not a number: 'x'" } })
+    const sweep = sweepFacts({
+      model: { name: 'tiny' }, slices: 20, studies: 2, sliceSelection: 'tumor',
+      rows: [
+        { tile: null, overlap: null, meanDice: 0.8, meanDifference: 0, fractionFullBetter: null, forwardPassesPerSlice: 1, relativeFlops: 1, msPerSlice: 3 },
+        { tile: 64, overlap: 0.5, meanDice: 0.7, meanDifference: 0.1, fractionFullBetter: 0.9, forwardPassesPerSlice: 9, relativeFlops: 1.6, msPerSlice: 7 },
+      ],
+    })
+    expect(sweep).toMatchObject({ model: 'tiny', slices: 20, studies: 2, sliceSelection: 'tumor' })
+    expect(sweep!.rows[1]).toEqual({ tile: 64, overlap: 0.5, meanDice: 0.7, meanDifference: 0.1, fractionFullBetter: 0.9, forwardPassesPerSlice: 9, relativeFlops: 1.6, msPerSlice: 7 })
+    expect(sweepFacts(null)).toBeNull()
   })
 })

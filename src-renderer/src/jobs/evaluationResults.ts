@@ -193,3 +193,38 @@ function fmtP(x: number | null): string {
 function fmtCount(x: number | null): string {
   return x === null ? '—' : x.toLocaleString('en-US')
 }
+
+/** One row of a sweep (sweep.json rows; engine/evaluation/runSweep.ts SweepRow), as the chart and table need it. */
+export interface SweepRowView {
+  tile: number | null
+  overlap: number | null
+  meanDice: number | null
+  meanDifference: number | null
+  fractionFullBetter: number | null
+  forwardPassesPerSlice: number
+  relativeFlops: number
+  msPerSlice: number
+}
+
+/** A sweep folder's rows and provenance (sweep.json); null when the folder holds no sweep. */
+export function sweepFacts(sweep: Record<string, unknown> | null): { rows: SweepRowView[]; model: string; slices: number; studies: number; sliceSelection: string } | null {
+  if (!sweep || !Array.isArray(sweep.rows)) return null
+  const rows = (sweep.rows as Record<string, unknown>[]).map((r) => ({
+    tile: numOrNull(r.tile),
+    overlap: numOrNull(r.overlap),
+    meanDice: numOrNull(r.meanDice),
+    meanDifference: numOrNull(r.meanDifference),
+    fractionFullBetter: numOrNull(r.fractionFullBetter),
+    forwardPassesPerSlice: Number(r.forwardPassesPerSlice),
+    relativeFlops: Number(r.relativeFlops),
+    msPerSlice: Number(r.msPerSlice),
+  }))
+  const model = (sweep.model ?? {}) as Record<string, unknown>
+  return {
+    rows,
+    model: String(model.name ?? '?'),
+    slices: Number(sweep.slices ?? 0),
+    studies: Number(sweep.studies ?? 0),
+    sliceSelection: String(sweep.sliceSelection ?? 'all'),
+  }
+}

@@ -50,14 +50,14 @@ export async function refreshResumableRuns(): Promise<void> {
 }
 
 function onProgress(p: JobProgress): void {
-  if (p.kind !== 'training' && p.kind !== 'evaluation') return
+  if (p.kind === 'prediction') return
   if (jobs.training?.jobId === p.jobId) jobs.training = applyTrainingProgress(jobs.training, p)
   else if (jobs.evaluation?.jobId === p.jobId) jobs.evaluation = applyEvaluationProgress(jobs.evaluation, p)
   else keepEarly(p)
 }
 
 function onEnd(e: JobEnd): void {
-  if (e.kind !== 'training' && e.kind !== 'evaluation') return
+  if (e.kind === 'prediction') return
   if (jobs.training?.jobId === e.jobId) {
     jobs.training = applyTrainingEnd(jobs.training, e, pausing)
     pausing = false
@@ -66,9 +66,9 @@ function onEnd(e: JobEnd): void {
   } else if (jobs.evaluation?.jobId === e.jobId) {
     jobs.evaluation = applyEvaluationEnd(jobs.evaluation, e)
     if (e.outcome === 'ok') {
-      saveUnfinishedEvaluation(null)
+      if (jobs.evaluation.kind === 'evaluation') saveUnfinishedEvaluation(null)
       void openResults(jobs.evaluation.out)
-    } else if (jobs.evaluationRequest) {
+    } else if (jobs.evaluationRequest && jobs.evaluation.kind === 'evaluation') {
       saveUnfinishedEvaluation({ out: jobs.evaluation.out, request: jobs.evaluationRequest, stoppedAt: new Date().toISOString() })
     }
   } else keepEarly(e)
@@ -185,6 +185,17 @@ export async function startEvaluation(request: ApiRequest<'startEvaluation'>): P
   jobs.dockTab = 'evaluation'
   jobs.dockCollapsed = false
   saveUnfinishedEvaluation({ out, request: { ...request, out }, stoppedAt: new Date().toISOString() })
+  replayEarly(jobId)
+}
+
+/** Starts a sweep of tile sizes × overlaps (`tilelab sweep`); shown in the evaluation tab, results as Dice against cost. */
+export async function startSweep(request: ApiRequest<'startSweep'>): Promise<void> {
+  if (isEvaluationActive(jobs.evaluation)) throw new Error('an evaluation is running already: cancel it first')
+  const { jobId, out } = await api.startSweep(request)
+  jobs.evaluation = newEvaluationView({ jobId, out, data: request.data, modelId: request.modelId }, 'sweep')
+  jobs.evaluationRequest = null
+  jobs.dockTab = 'evaluation'
+  jobs.dockCollapsed = false
   replayEarly(jobId)
 }
 
