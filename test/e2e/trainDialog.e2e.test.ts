@@ -155,7 +155,7 @@ describe.skipIf(skip)('Model > Train... through tilelab serve', () => {
     const page = app.page
     await page.locator('[data-testid="menu-train"]').click()
     await page.waitForSelector(dialog)
-    await tinyRecipe('long-e2e', 2, 60)
+    await tinyRecipe('long-e2e', 2, 400)
     await page.locator('[data-testid="train-start"]').click()
     await poll(() => page.locator('[data-testid="training-name"]').textContent()).toBe('long-e2e')
     await poll(stepsDone, 120_000).toBeGreaterThan(0)
@@ -213,6 +213,12 @@ describe.skipIf(skip)('Model > Train... through tilelab serve', () => {
     expect(await page.locator('[data-testid="training-monitor"]').count()).toBe(0)
     // The stop saved a newer checkpoint (the CLI's SIGINT path), so the job did stop when the page went.
     await poll(() => runUpdatedAt('long-e2e'), 120_000).not.toBe(savedBefore)
+    // The Train dialog lists it too, with its own Resume.
+    await page.locator('[data-testid="menu-train"]').click()
+    await poll(() => page.locator('[data-testid="train-unfinished"]').textContent()).toMatch(/long-e2e\s*epoch \d of 2 done/)
+    await settle(page, 200)
+    await screenshot(page, SPEC, '08-train-dialog-unfinished')
+    await page.keyboard.press('Escape')
     expect(app.errors).toEqual([])
   }, 240_000)
 })

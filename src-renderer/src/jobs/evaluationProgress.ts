@@ -53,6 +53,8 @@ export interface EvaluationView {
   setting: { tile: number | null; overlap: number | null } | null
   sweepPoints: { tile: number | null; overlap: number | null; meanDice: number; forwardPasses: number }[]
   error: string | null
+  /** The outcome the CLI itself reported in its 'end' event. */
+  cliOutcome: 'ok' | 'cancelled' | 'failed' | null
 }
 
 export function newEvaluationView(
@@ -78,6 +80,7 @@ export function newEvaluationView(
     elapsedMs: 0,
     perStudy: [],
     error: null,
+    cliOutcome: null,
   }
 }
 
@@ -128,22 +131,25 @@ export function applyEvaluationProgress(view: EvaluationView, p: JobProgress): E
       v.perStudy = upsert(v.perStudy, e.study, (s) => ({ ...s, failed: e.error }))
       break
     case 'end':
+      v.cliOutcome = e.outcome
       if (e.error && e.outcome === 'failed') v.error = `${e.error.code}: ${e.error.message}`
       break
   }
   return v
 }
 
+/** The job's end; a cancel that reached the CLI only after it had finished (its 'end' event says ok) is done. */
 export function applyEvaluationEnd(view: EvaluationView, end: JobEnd): EvaluationView {
   if (end.jobId !== view.jobId) return view
-  const status: EvaluationStatus = end.outcome === 'ok' ? 'done' : end.outcome === 'failed' ? 'failed' : 'cancelled'
+  const outcome = end.outcome === 'cancelled' && view.cliOutcome === 'ok' ? 'ok' : end.outcome
+  const status: EvaluationStatus = outcome === 'ok' ? 'done' : outcome === 'failed' ? 'failed' : 'cancelled'
   return {
     ...view,
     status,
     elapsedMs: end.elapsedMs,
-    etaMs: end.outcome === 'ok' ? 0 : null,
+    etaMs: outcome === 'ok' ? 0 : null,
     // A cancel the user asked for is no error (the CLI reports E_CANCELLED).
-    error: end.outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : end.outcome === 'failed' ? view.error : null,
+    error: outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : outcome === 'failed' ? view.error : null,
   }
 }
 

@@ -65,7 +65,7 @@ function onEnd(e: JobEnd): void {
     void refreshResumableRuns()
   } else if (jobs.evaluation?.jobId === e.jobId) {
     jobs.evaluation = applyEvaluationEnd(jobs.evaluation, e)
-    if (e.outcome === 'ok') {
+    if (jobs.evaluation.status === 'done') {
       if (jobs.evaluation.kind === 'evaluation') saveUnfinishedEvaluation(null)
       void openResults(jobs.evaluation.out)
     } else if (jobs.evaluationRequest && jobs.evaluation.kind === 'evaluation') {

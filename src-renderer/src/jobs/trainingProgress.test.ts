@@ -60,6 +60,9 @@ describe('training view', () => {
     expect(applyTrainingEnd(stopping, { jobId: 'training-1', kind: 'training', outcome: 'cancelled', elapsedMs: 5 }, false).status).toBe('cancelled')
     const failed = applyTrainingEnd(v0, { jobId: 'training-1', kind: 'training', outcome: 'failed', elapsedMs: 5, error: { name: 'EngineError', code: 'E_STUDY', message: 'no studies' } }, false)
     expect(failed).toMatchObject({ status: 'failed', error: 'E_STUDY: no studies' })
+    // The stop reached the CLI after its last epoch: it ended 'ok', so the run is done, not paused.
+    const finished = run([{ type: 'end', outcome: 'ok', out: start.out, epochsDone: 2 }], stopping)
+    expect(applyTrainingEnd(finished, { jobId: 'training-1', kind: 'training', outcome: 'cancelled', elapsedMs: 5 }, true).status).toBe('done')
   })
 
   it('a resumed run starts from its history and its checkpoint step', () => {

@@ -54,6 +54,8 @@ export interface TrainingView {
   resumedFromEpoch: number | null
   log: string[]
   error: string | null
+  /** The outcome the CLI itself reported in its 'end' event (a stop asked for just after the last epoch ends 'ok'). */
+  cliOutcome: 'ok' | 'cancelled' | 'failed' | null
 }
 
 /** Most per-step points kept for the curve (older ones are thinned to every other one). */
@@ -88,6 +90,7 @@ export function newTrainingView(
     resumedFromEpoch: null,
     log: [],
     error: null,
+    cliOutcome: null,
   }
 }
 
@@ -141,6 +144,7 @@ export function applyTrainingProgress(view: TrainingView, p: JobProgress): Train
       if (/^epoch \d+: validating/.test(e.message) && v.status !== 'stopping') v.status = 'validating'
       break
     case 'end':
+      v.cliOutcome = e.outcome
       if (e.error && e.outcome === 'failed') v.error = `${e.error.code}: ${e.error.message}`
       break
   }
@@ -149,18 +153,20 @@ export function applyTrainingProgress(view: TrainingView, p: JobProgress): Train
 
 /**
  * The job's end. A cancelled job is 'paused' when the user asked for a pause (it can be resumed from its
- * checkpoint), else 'cancelled'.
+ * checkpoint), else 'cancelled'; but when the CLI had finished every epoch before the stop reached it (its 'end'
+ * event says ok), the run is done.
  */
 export function applyTrainingEnd(view: TrainingView, end: JobEnd, paused: boolean): TrainingView {
   if (end.jobId !== view.jobId) return view
-  const status: TrainingStatus = end.outcome === 'ok' ? 'done' : end.outcome === 'failed' ? 'failed' : paused ? 'paused' : 'cancelled'
+  const outcome = end.outcome === 'cancelled' && view.cliOutcome === 'ok' ? 'ok' : end.outcome
+  const status: TrainingStatus = outcome === 'ok' ? 'done' : outcome === 'failed' ? 'failed' : paused ? 'paused' : 'cancelled'
   return {
     ...view,
     status,
     elapsedMs: end.elapsedMs,
-    etaMs: end.outcome === 'ok' ? 0 : null,
+    etaMs: outcome === 'ok' ? 0 : null,
     // A cancel the user asked for is no error (the CLI reports E_CANCELLED).
-    error: end.outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : end.outcome === 'failed' ? view.error : null,
+    error: outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : outcome === 'failed' ? view.error : null,
   }
 }
 
