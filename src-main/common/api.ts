@@ -189,6 +189,18 @@ export interface TrainingRun {
   epochs: number
   updatedAt: string
   finished: boolean
+  /** The cohort folder of its recipe (what a resume passes as `data`); null when the checkpoint does not say. */
+  data: string | null
+  /** history.csv of the run: one row per validated epoch (empty before the first epoch ends). */
+  history: TrainingEpoch[]
+}
+
+/** One epoch of a training run's history.csv. */
+export interface TrainingEpoch {
+  epoch: number
+  loss: number
+  valDiceFull: number | null
+  valDiceTiled: number | null
 }
 
 export interface EvaluationResult {
@@ -198,6 +210,20 @@ export interface EvaluationResult {
   /** slices.csv rows. */
   slices: Record<string, string | number | null>[]
   complete: boolean
+  /** sweep.json of `tilelab sweep` (rows: tile, overlap, meanDice, relativeFlops, msPerSlice, ...) when the folder holds a sweep. */
+  sweep: Record<string, unknown> | null
+  /** The run's output files (slices.csv, summary.json, report.html, run.json) with resource URLs to fetch them. */
+  files: EvaluationFile[]
+}
+
+/** One output file of an evaluation folder. */
+export interface EvaluationFile {
+  name: string
+  /** Absolute path on the host. */
+  path: string
+  bytes: number
+  /** Resource URL (`res/evaluation/...`), relative to api.resourceBase. */
+  url: string
 }
 
 export interface BrowseEntry {

@@ -42,6 +42,8 @@ const fake = vi.hoisted(() => {
     userData: '',
     lock: true,
     dialogAnswer: null as string | null,
+    closeChoice: 1,
+    closeAnswers: [] as string[][],
   }
   class FakeWindow {
     options: Record<string, any>
@@ -113,6 +115,7 @@ const fake = vi.hoisted(() => {
     dialog: {
       showOpenDialog: async () => ({ canceled: state.dialogAnswer === null, filePaths: state.dialogAnswer ? [state.dialogAnswer] : [] }),
       showMessageBox: async () => ({ response: 0 }),
+      showMessageBoxSync: (_w: unknown, o: { buttons: string[] }) => (state.closeAnswers.push(o.buttons), state.closeChoice),
       showErrorBox: () => undefined,
     },
     Menu: {
@@ -224,6 +227,19 @@ describe('main process wiring (fake electron)', () => {
     state.permissionRequest!({}, 'media', (g: boolean) => (granted = g))
     expect(granted).toBe(false)
     expect(state.permissionCheck!()).toBe(false)
+  })
+
+  it('asks before closing while a job runs (will-prevent-unload): only "Stop and close" lets the unload go on', () => {
+    const win = state.windows[0]
+    const unload = (choice: number) => {
+      state.closeChoice = choice
+      let allowed = false
+      win.webContents.emit('will-prevent-unload', { preventDefault: () => (allowed = true) })
+      return allowed
+    }
+    expect(unload(1)).toBe(false)
+    expect(unload(0)).toBe(true)
+    expect(state.closeAnswers).toEqual([['Stop and close', 'Keep running'], ['Stop and close', 'Keep running']])
   })
 
   it('blocks navigation, new windows and webviews in every webContents', () => {

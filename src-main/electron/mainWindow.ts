@@ -3,7 +3,7 @@
  * sandboxed preload as its only bridge, the renderer loaded from `tilelab://app/index.html` (or the dev server when
  * unpackaged). Restores and saves its bounds (windowBounds.ts, settingsStore.ts).
  */
-import { BrowserWindow, screen } from 'electron'
+import { BrowserWindow, dialog, screen } from 'electron'
 import { APP_ENTRY_URL } from './appProtocol'
 import type { SettingsStore, WindowBounds } from './settingsStore'
 import { MIN_WINDOW_SIZE, fitWindowBounds } from './windowBounds'
@@ -57,10 +57,33 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   if (bounds.fullScreen) win.setFullScreen(true)
   win.once('ready-to-show', () => win.show())
   trackBounds(win, options.settings)
+  confirmCloseWhileBusy(win)
 
   const hash = options.initialStudy ? `#study=${encodeURIComponent(options.initialStudy)}` : ''
   void win.loadURL((options.devServerUrl ?? APP_ENTRY_URL) + hash)
   return win
+}
+
+/**
+ * Closing (or reloading) the window while a training or evaluation job runs asks first. The renderer's
+ * `beforeunload` handler (src-renderer/src/jobs/closeGuard.ts) cancels the unload when a job runs; Electron shows no
+ * dialog of its own and emits `will-prevent-unload`, whose preventDefault() lets the unload go on. On "Stop and
+ * close" the app quits as usual and disposing the engine service stops each job (SIGINT: the CLI saves its
+ * checkpoint), so the run is offered for resume next time.
+ */
+function confirmCloseWhileBusy(win: BrowserWindow): void {
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Stop and close', 'Keep running'],
+      defaultId: 1,
+      cancelId: 1,
+      title: 'A job is running',
+      message: 'Training or an evaluation is still running.',
+      detail: 'Closing stops it after the current step; its last checkpoint is kept and TileLab offers to resume it next time.',
+    })
+    if (choice === 0) event.preventDefault()
+  })
 }
 
 /** Saves the window's normal bounds (debounced while moving/resizing, and on close). */

@@ -97,6 +97,21 @@ describe('createPathGuard', () => {
     await refused(guard.guardRequest('browse', { path: outside }))
   })
 
+  it('lets the host add writable roots of its own (evaluation runs), beside the data root', async () => {
+    const runs = path.join(tmp, 'runs')
+    mkdirSync(runs)
+    const g = await createPathGuard(data, [sample], [runs, path.join(tmp, 'missing-runs')])
+    expect(g.writableRoots).toEqual([runs])
+    expect(await g.resolveWritable(path.join(runs, 'evaluation-1'))).toBe(path.join(runs, 'evaluation-1'))
+    expect(await g.resolveReadable(path.join(runs, 'evaluation-1'))).toBe(path.join(runs, 'evaluation-1'))
+    const req = await g.guardRequest('startEvaluation', { data: 'case1', modelId: 'm', out: path.join(runs, 'e2'), resume: true })
+    expect(req.out).toBe(path.join(runs, 'e2'))
+    // Read-only roots stay read-only; outside stays out.
+    await refused(g.resolveWritable(sample))
+    await refused(g.resolveWritable(path.join(outside, 'x')))
+    await refused(g.resolveWritable(path.join(runs, '..', 'outside')))
+  })
+
   it('rejects a missing data root', async () => {
     await expect(createPathGuard(path.join(tmp, 'missing'))).rejects.toThrow(/no such folder/)
   })

@@ -1,7 +1,8 @@
 /**
  * File access rule of the web host (`tilelab serve --data DIR`): a request may name only paths under the data root
- * (read and write) or under a few read-only roots the host adds itself (the bundled sample study). Every path
- * field of every request goes through here before the service sees it.
+ * (read and write), under a few read-only roots the host adds itself (the bundled sample study), or under the
+ * host's own writable roots (the work folder's evaluation runs, so a run the app started there can be resumed).
+ * Every path field of every request goes through here before the service sees it.
  *
  * Rule, in order: no NUL byte; no `..` segment at all (even one that would stay inside); relative paths are
  * resolved against the data root; the path is canonicalised with realpath (for a path that does not exist yet,
@@ -19,13 +20,15 @@ export interface PathGuard {
   readonly dataRoot: string | null
   /** Canonical read-only roots. */
   readonly readOnlyRoots: string[]
+  /** Canonical writable roots besides the data root. */
+  readonly writableRoots: string[]
   /**
    * Canonical absolute form of a path the client may read.
    * @throws EngineError E_ACCESS naming the path when it has a NUL byte or a `..` segment, is relative without a
    *   data root, or resolves (after symlinks) outside every root.
    */
   resolveReadable(p: string): Promise<string>
-  /** As resolveReadable, for a path the service will write: only under the data root. */
+  /** As resolveReadable, for a path the service will write: only under the data root or a writable root. */
   resolveWritable(p: string): Promise<string>
   /** The RequestGuard for dispatchApiCall: rewrites every path field to its canonical form. */
   guardRequest: RequestGuard
@@ -35,9 +38,14 @@ export interface PathGuard {
  * Builds the guard. Roots are canonicalised once here.
  * @param dataRoot Folder given with `--data`, or null.
  * @param readOnlyRoots Extra folders or files that may be read (not written), e.g. the bundled sample study.
+ * @param writableRoots Extra folders of the host's own that may be read and written (missing ones are skipped).
  * @throws EngineError E_IO when the data root does not exist or is not a folder.
  */
-export async function createPathGuard(dataRoot: string | null, readOnlyRoots: string[] = []): Promise<PathGuard> {
+export async function createPathGuard(
+  dataRoot: string | null,
+  readOnlyRoots: string[] = [],
+  writableRoots: string[] = [],
+): Promise<PathGuard> {
   let root: string | null = null
   if (dataRoot !== null) {
     root = await fs.realpath(path.resolve(dataRoot)).catch(() => {
@@ -50,6 +58,11 @@ export async function createPathGuard(dataRoot: string | null, readOnlyRoots: st
     const real = await fs.realpath(path.resolve(r)).catch(() => null)
     if (real) extra.push(real)
   }
+  const writableExtra: string[] = []
+  for (const r of writableRoots) {
+    const real = await fs.realpath(path.resolve(r)).catch(() => null)
+    if (real) writableExtra.push(real)
+  }
 
   const canonical = async (p: string, writable: boolean): Promise<string> => {
     if (typeof p !== 'string' || p.length === 0) throw new EngineError('E_ACCESS', `empty path`)
@@ -58,7 +71,9 @@ export async function createPathGuard(dataRoot: string | null, readOnlyRoots: st
     if (!path.isAbsolute(p) && root === null)
       throw new EngineError('E_ACCESS', `${p}: relative path but the host was started without --data`)
     const real = await realpathAllowMissing(path.resolve(root ?? '/', p))
-    const allowed = writable ? (root ? [root] : []) : root ? [root, ...extra] : extra
+    const allowed = writable
+      ? [...(root ? [root] : []), ...writableExtra]
+      : [...(root ? [root] : []), ...extra, ...writableExtra]
     if (!allowed.some((r) => isInside(r, real))) {
       const what = writable ? 'write' : 'read'
       throw new EngineError('E_ACCESS', `${p}: outside what this host may ${what} (${allowed.join(', ') || 'nothing'})`)
@@ -89,6 +104,7 @@ export async function createPathGuard(dataRoot: string | null, readOnlyRoots: st
   return {
     dataRoot: root,
     readOnlyRoots: extra,
+    writableRoots: writableExtra,
     resolveReadable: (p) => canonical(p, false),
     resolveWritable: (p) => canonical(p, true),
     guardRequest,

@@ -35,6 +35,8 @@ export interface WebHostOptions {
   dataRoot: string | null
   /** Extra read-only roots, e.g. the bundled sample study. */
   readOnlyRoots?: string[]
+  /** Extra writable roots of the host's own, e.g. the work folder's evaluation runs. */
+  writableRoots?: string[]
   /** TCP port; 0 (default) picks a free one. */
   port?: number
   /** Fixed token (tests); a random one otherwise. */
@@ -59,7 +61,7 @@ const MAX_BODY_BYTES = 1 << 20
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const { service } = options
   const token = options.token ?? createAccessToken()
-  const guard = await createPathGuard(options.dataRoot, options.readOnlyRoots ?? [])
+  const guard = await createPathGuard(options.dataRoot, options.readOnlyRoots ?? [], options.writableRoots ?? [])
   const staticRoot = await fs.realpath(options.staticDir).catch(() => {
     throw new EngineError('E_IO', `${options.staticDir}: renderer build not found (run \`npm run build:renderer\`)`)
   })

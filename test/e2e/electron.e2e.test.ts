@@ -144,6 +144,16 @@ describe.skipIf(skip)('the desktop app (Electron)', () => {
     await h.page.keyboard.press('Escape')
   })
 
+  it('Model > Train... lists the backends, the detected one checked and the unavailable ones disabled with a reason', async () => {
+    await clickMenuItem(h.app, 'train')
+    await h.page.waitForSelector('[data-testid="train-dialog"]', { timeout: 10_000 })
+    const checked = await h.page.locator('[data-testid="train-backends"] input:checked').getAttribute('value')
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(checked)
+    for (const off of await h.page.locator('[data-testid="train-backends"] label.off').all())
+      expect(await off.textContent()).toMatch(/unavailable: \S/)
+    await h.page.keyboard.press('Escape')
+  })
+
   it('saves the window bounds in settings.json when the app quits', async () => {
     await h.app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0].setBounds({ x: 40, y: 30, width: 1280, height: 820 }))
     await h.close()

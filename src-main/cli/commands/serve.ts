@@ -3,6 +3,7 @@
  * Its first stdout line is the URL to open, token included; logs go to stderr. Stops on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { packageRoot, packageVersion } from '../../engine/packageRoot'
 import type { TileLabService } from '../../common/api'
@@ -25,8 +26,10 @@ export function register(program: Command): void {
       const { workDir } = await import('../../engine/service/workDir')
       const dirs = workDir()
       const service = await createServeService(dataRoot, dirs.root)
-      // Evaluation runs the app starts without an output folder land in the work folder: readable, not writable.
-      const host = await startServe(service, { dataRoot, port: opts.port, staticDir: opts.static, readOnlyRoots: [dirs.runs] })
+      // Evaluation runs the app starts without an output folder land in the work folder's runs/: readable, and
+      // writable so that such a run can be resumed in place (the desktop app's work folder is writable likewise).
+      await mkdir(dirs.runs, { recursive: true })
+      const host = await startServe(service, { dataRoot, port: opts.port, staticDir: opts.static, writableRoots: [dirs.runs] })
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
@@ -44,7 +47,7 @@ export function register(program: Command): void {
  */
 export async function startServe(
   service: TileLabService,
-  options: { dataRoot: string | null; port?: number; staticDir?: string; readOnlyRoots?: string[] },
+  options: { dataRoot: string | null; port?: number; staticDir?: string; readOnlyRoots?: string[]; writableRoots?: string[] },
   out: (line: string) => void = (line) => process.stdout.write(line),
 ): Promise<WebHost> {
   const { startWebHost } = await import('../../web/webHost')
@@ -55,6 +58,7 @@ export async function startServe(
     staticDir: options.staticDir ?? RENDERER_BUILD_DIR,
     dataRoot: options.dataRoot,
     readOnlyRoots: [...(info.sampleStudy ? [info.sampleStudy] : []), ...(options.readOnlyRoots ?? [])],
+    writableRoots: options.writableRoots ?? [],
     port: options.port ?? 0,
   })
   out(host.url + '\n')

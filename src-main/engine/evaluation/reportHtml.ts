@@ -9,6 +9,7 @@
 import { CONFIDENCE_COLORMAP, DIFFERENCE_COLORMAP, cssGradient } from '../../common/colormaps'
 import { diceScatterSpec, differenceHistogramSpec } from '../../common/charts/evaluationCharts'
 import { PANEL_TITLES } from '../render/slicePanels'
+import { PAPER_NUMBERS } from '../../common/paperNumbers'
 import { vegaLiteToSvg } from '../render/vegaSvg'
 import type { SliceRecord } from './sliceTable'
 import type { EvaluationSummary, StudySummary } from './summary'
@@ -30,19 +31,8 @@ export interface ReportInput {
   generatedAt?: string
 }
 
-/** The paper's numbers (TSI d05d0ae, paper text where the code is silent; paper-spec §5, §6). */
-export const PAPER_NUMBERS = {
-  slices: 8215,
-  studies: 53,
-  meanDiceFull: 0.874,
-  meanDiceTiled: 0.829,
-  meanDiceTiledThresholded: 0.862,
-  meanDifference: 0.045,
-  fractionFullBetter: 0.8699,
-  fractionFullBetterOrEqual: 0.87,
-  fractionFullBetterBy0_1: 0.075,
-  fractionTiledBetterBy0_1: 0.00767,
-} as const
+/** The paper's numbers (moved to common/paperNumbers.ts so the app's results view shares them). */
+export { PAPER_NUMBERS }
 
 /** Builds the page. */
 export async function buildReportHtml(input: ReportInput): Promise<string> {

@@ -11,6 +11,9 @@ import type { EvalEvent, TrainEvent } from '../../common/events'
 import { parseSliceCsv } from '../evaluation/sliceTable'
 import { SLICES_CSV, SUMMARY_JSON } from '../evaluation/writeOutputs'
 import { runCliJob, type CliCommand } from './cliJobs'
+
+/** The file `tilelab sweep` writes its rows and provenance to (sweepOutputs.ts). */
+const SWEEP_JSON = 'sweep.json'
 import type { JobManager, JobReport } from './jobs'
 
 type Flags = Record<string, string | number | boolean | undefined>
@@ -129,11 +132,16 @@ function trainingReporter(): (e: Record<string, unknown>) => JobReport | null {
   }
 }
 
-/** EvalEvents → progress: slices done of all slices; studies, failures and the end always reach the client. */
+/**
+ * EvalEvents → progress: slices done of all slices; studies, failures, the end and the last slice of each study
+ * always reach the client (so a client can count each study's slices from the running total).
+ */
 function evaluationReporter(): (e: Record<string, unknown>) => JobReport | null {
   let done = 0
   let total = 0
   let phase = 'starting'
+  let studySlices = 0
+  let studyDone = 0
   return (raw) => {
     if (!('type' in raw)) return null // the summary printed as the last line
     const e = raw as unknown as EvalEvent
@@ -141,9 +149,12 @@ function evaluationReporter(): (e: Record<string, unknown>) => JobReport | null 
       case 'slice':
         done = e.done
         total = e.total ?? Math.max(total, done)
-        return { phase, done, total, etaMs: e.etaMs, event: e }
+        studyDone++
+        return { phase, done, total, etaMs: e.etaMs, event: e, keep: studyDone === studySlices }
       case 'study':
         phase = `study ${e.index + 1}/${e.studies}: ${e.study}`
+        studySlices = e.slices
+        studyDone = 0
         return { phase, done, total, event: e, keep: true }
       default:
         return { phase, done, total, event: e, keep: e.type !== 'sweepStep' }
@@ -152,15 +163,24 @@ function evaluationReporter(): (e: Record<string, unknown>) => JobReport | null 
 }
 
 /**
- * Reads an evaluation folder as the results view needs it: summary.json (null while the run is unfinished) and
- * the slices.csv rows.
+ * Reads an evaluation folder as the results view needs it: summary.json (null while the run is unfinished), the
+ * slices.csv rows, and sweep.json when it is a sweep's folder.
  * @throws EngineError E_IO when the folder holds neither file.
  */
-export async function readEvaluationFolder(out: string): Promise<EvaluationResult> {
+export async function readEvaluationFolder(out: string): Promise<Omit<EvaluationResult, 'files'>> {
   const summaryText = await readFile(join(out, SUMMARY_JSON), 'utf8').catch(() => null)
   const slicesText = await readFile(join(out, SLICES_CSV), 'utf8').catch(() => null)
-  if (summaryText === null && slicesText === null)
-    throw new EngineError('E_IO', `${out}: no ${SUMMARY_JSON} or ${SLICES_CSV} (not an evaluation folder, or not finished)`)
+  const sweepText = await readFile(join(out, SWEEP_JSON), 'utf8').catch(() => null)
+  if (summaryText === null && slicesText === null && sweepText === null)
+    throw new EngineError('E_IO', `${out}: no ${SUMMARY_JSON}, ${SLICES_CSV} or ${SWEEP_JSON} (not an evaluation folder, or not finished)`)
+  let sweep: Record<string, unknown> | null = null
+  if (sweepText !== null) {
+    try {
+      sweep = JSON.parse(sweepText) as Record<string, unknown>
+    } catch (err) {
+      throw new EngineError('E_IO', `${join(out, SWEEP_JSON)}: invalid JSON: ${(err as Error).message}`)
+    }
+  }
   let summary: Record<string, unknown> | null = null
   if (summaryText !== null) {
     try {
@@ -170,5 +190,5 @@ export async function readEvaluationFolder(out: string): Promise<EvaluationResul
     }
   }
   const slices = slicesText === null ? [] : parseSliceCsv(slicesText, join(out, SLICES_CSV))
-  return { out, summary, slices: slices as unknown as EvaluationResult['slices'], complete: summary !== null }
+  return { out, summary, slices: slices as unknown as EvaluationResult['slices'], complete: summary !== null || sweep !== null, sweep }
 }

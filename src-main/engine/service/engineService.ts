@@ -35,6 +35,7 @@ import { bundledModelsDir, workDir, type WorkDir } from './workDir'
 import { evaluationArgs, readEvaluationFolder, sweepArgs, startCliJob, trainingArgs } from './cliJobKinds'
 import { listTrainingRuns } from './trainingRuns'
 import { probeBackends } from './backendProbe'
+import { EvaluationFiles } from './evaluationFiles'
 import { ensureSampleStudy } from '../synth/sampleStudy'
 import { SLICES_CSV, SUMMARY_JSON } from '../evaluation/writeOutputs'
 import { createReadRoots, type ReadRoots } from './readRoots'
@@ -73,6 +74,9 @@ export class EngineService implements TileLabService {
   private readonly models: ModelRegistry
   private readonly predictions: PredictionRunner
   private readonly cli: CliCommand
+  private readonly evaluationFiles = new EvaluationFiles()
+  /** Output folder → job id of the training jobs running now (one process per folder). */
+  private readonly trainingOuts = new Map<string, string>()
   private sampleStudyPath?: Promise<string>
   private readRootsReady?: Promise<ReadRoots | null>
 
@@ -81,7 +85,11 @@ export class EngineService implements TileLabService {
     this.cli = options.cli ?? defaultCliCommand()
     this.jobs = new JobManager({
       progress: (p) => this.events.emit('onDidJobProgress', p),
-      end: (e) => this.events.emit('onDidJobEnd', e),
+      end: (e) => {
+        // A training run rewrote its model folder: the next prediction must load the new weights.
+        for (const [out, jobId] of this.trainingOuts) if (jobId === e.jobId) this.models.forget(out)
+        this.events.emit('onDidJobEnd', e)
+      },
     })
     this.models = new ModelRegistry({
       bundledDirs: options.bundledModelDirs ?? [bundledModelsDir()],
@@ -199,7 +207,11 @@ export class EngineService implements TileLabService {
     const bundled = (await this.models.list()).find((m) => m.bundled && m.id === req.name)
     if (bundled) throw new EngineError('E_ARGS', `model name '${req.name}' is taken by a bundled model`)
     await this.checkCohort(req.data)
+    const running = this.trainingOuts.get(out)
+    if (running && this.jobs.isRunning(running))
+      throw new EngineError('E_ARGS', `model '${req.name}' is still training (job ${running}); cancel it or wait for it to stop`)
     const jobId = startCliJob(this.jobs, 'training', this.cli, trainingArgs(req, out))
+    this.trainingOuts.set(out, jobId)
     return { jobId, out }
   }
 
@@ -225,7 +237,8 @@ export class EngineService implements TileLabService {
 
   async readEvaluation(req: ApiRequest<'readEvaluation'>): Promise<ApiResults['readEvaluation']> {
     await (await this.readRoots())?.check([join(req.out, SUMMARY_JSON), join(req.out, SLICES_CSV)])
-    return readEvaluationFolder(req.out)
+    const result = await readEvaluationFolder(req.out)
+    return { ...result, files: await this.evaluationFiles.list(req.out) }
   }
 
   async cancelJob(req: ApiRequest<'cancelJob'>): Promise<void> {
@@ -255,6 +268,7 @@ export class EngineService implements TileLabService {
   }
 
   async readResource(url: string): Promise<ResourceBytes> {
+    if (this.evaluationFiles.handles(url)) return this.evaluationFiles.read(url)
     const bytes = url.startsWith('res/prediction/') ? this.predictions.readResource(url) : this.studies.readResource(url)
     return { bytes, contentType: 'application/octet-stream' }
   }

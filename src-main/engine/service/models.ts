@@ -21,6 +21,7 @@ export interface ModelRegistryOptions {
 
 export class ModelRegistry {
   private readonly predictors = new Map<string, Promise<Predictor>>()
+  private readonly retired: Promise<Predictor>[] = []
 
   constructor(private readonly options: ModelRegistryOptions) {}
 
@@ -49,9 +50,20 @@ export class ModelRegistry {
     return { predictor: await p, model }
   }
 
+  /**
+   * Drops the cached predictor of a model folder (its weights changed: a training run wrote it again), so the next
+   * prediction loads the new weights. The old one may still be finishing a prediction: it is freed on dispose.
+   */
+  forget(dir: string): void {
+    const p = this.predictors.get(dir)
+    if (!p) return
+    this.predictors.delete(dir)
+    this.retired.push(p)
+  }
+
   /** Frees every opened predictor. */
   async dispose(): Promise<void> {
-    const all = [...this.predictors.values()]
+    const all = [...this.predictors.values(), ...this.retired.splice(0)]
     this.predictors.clear()
     await Promise.all(all.map(async (p) => (await p.catch(() => null))?.dispose()))
   }

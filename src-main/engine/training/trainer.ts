@@ -300,6 +300,9 @@ async function epochLoop(
   }
   for (let epoch = s.epochsDone + 1; epoch <= s.recipe.epochs; epoch++) {
     for (let k = s.stepsDone + 1; k <= s.stepsPerEpoch; k++) {
+      // Let the event loop run once per step: a step whose batch comes from memory and whose kernels run
+      // synchronously never does, so signal handlers (the CLI's SIGINT → token) would wait for the epoch's end.
+      await new Promise<void>((resolve) => setImmediate(resolve))
       if (o.token?.isCancellationRequested) return cancelled()
       const t0 = performance.now()
       const batch = await sampler.batch(epoch, k)
