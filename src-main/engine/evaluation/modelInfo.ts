@@ -8,10 +8,18 @@
  * Only reads files; loads no engine.
  */
 import { createHash } from 'node:crypto'
-import { readFile, readdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { EngineError } from '../../common/errors'
 import type { ModelCard, Normalization, UnetConfig } from '../../common/types'
+import {
+  MODEL_JSON,
+  readLayersModelJson,
+  readModelFolderFile,
+  readModelFolderJson,
+  weightsFileNames,
+  type LayersModelJson,
+} from '../model/layersFiles'
 
 export interface ModelInfoFile {
   name: string
@@ -33,8 +41,9 @@ interface LayerJson {
 /**
  * Reads a model folder's metadata.
  * @param dir Folder holding model.json (+ weights) and/or model.onnx, optionally card.json.
- * @throws EngineError E_MODEL naming the folder when it holds neither model.json nor model.onnx, or a JSON file is
- *   unreadable.
+ * @throws EngineError E_MODEL naming the folder when it holds neither model.json nor model.onnx; naming the file
+ *   when a JSON file is unreadable, model.json is not a layers model (model/layersFiles.ts) or a file it names is
+ *   missing or not a plain file name inside the folder.
  */
 export async function readModelInfo(dir: string): Promise<ModelInfoFile> {
   const abs = resolve(dir)
@@ -43,15 +52,13 @@ export async function readModelInfo(dir: string): Promise<ModelInfoFile> {
   })
   if (!files.includes('model.json') && !files.includes('model.onnx'))
     throw new EngineError('E_MODEL', `${abs}: not a model folder (no model.json or model.onnx); files: ${files.join(', ') || 'none'}`)
-  const card = files.includes('card.json') ? ((await readJson(join(abs, 'card.json'))) as ModelCard) : null
-  const modelJson = files.includes('model.json') ? ((await readJson(join(abs, 'model.json'))) as Record<string, unknown>) : null
-  const weightFiles = modelJson ? manifestPaths(modelJson) : []
-  const hashed = [...(modelJson ? ['model.json'] : []), ...weightFiles, ...(files.includes('model.onnx') ? ['model.onnx'] : [])]
+  const card = files.includes('card.json') ? ((await readModelFolderJson(join(abs, 'card.json'))) as ModelCard) : null
+  const modelJson = files.includes(MODEL_JSON) ? await readLayersModelJson(abs) : null
+  const weightFiles = modelJson ? weightsFileNames(modelJson) : []
+  const hashed = [...(modelJson ? [MODEL_JSON] : []), ...weightFiles, ...(files.includes('model.onnx') ? ['model.onnx'] : [])]
   const hash = createHash('sha256')
   for (const f of hashed) {
-    const bytes = await readFile(join(abs, f)).catch(() => {
-      throw new EngineError('E_MODEL', `${join(abs, f)}: model file named by model.json is missing`)
-    })
+    const bytes = await readModelFolderFile(abs, f)
     hash.update(`${f}\u0000${bytes.length}\u0000`).update(bytes)
   }
   return {
@@ -68,7 +75,7 @@ export async function readModelInfo(dir: string): Promise<ModelInfoFile> {
  * The U-Net configuration from a tfjs `model.json`, by unet.ts's layer names; null when the names do not fit.
  * @param modelJson Parsed model.json (`modelTopology.config.layers` or `modelTopology.model_config.config.layers`).
  */
-export function architectureFromLayers(modelJson: Record<string, unknown>): UnetConfig | null {
+export function architectureFromLayers(modelJson: Pick<LayersModelJson, 'modelTopology'>): UnetConfig | null {
   const topology = modelJson.modelTopology as { config?: { layers?: LayerJson[] }; model_config?: { config?: { layers?: LayerJson[] } } }
   const layers = topology?.config?.layers ?? topology?.model_config?.config?.layers
   if (!Array.isArray(layers)) return null
@@ -85,19 +92,6 @@ export function architectureFromLayers(modelJson: Record<string, unknown>): Unet
   }
 }
 
-function manifestPaths(modelJson: Record<string, unknown>): string[] {
-  const manifest = modelJson.weightsManifest as { paths?: string[] }[] | undefined
-  return Array.isArray(manifest) ? manifest.flatMap((g) => g.paths ?? []) : []
-}
-
 function pickConfig(a: UnetConfig): UnetConfig {
   return { baseFilters: a.baseFilters, depth: a.depth, upsampling: a.upsampling, dropout: a.dropout }
-}
-
-async function readJson(path: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8'))
-  } catch (err) {
-    throw new EngineError('E_MODEL', `${path}: unreadable JSON: ${(err as Error).message}`, { cause: err })
-  }
 }

@@ -3,10 +3,10 @@ import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../../test/helpers/niftiFixtures'
+import { loadLayersModel } from '../model/layersFiles'
 import { buildUnet } from '../model/unet'
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint'
 import { batchStep } from './trainer'
-import { loadModelFiles } from './modelFiles'
 import { createAdam } from './optimizerState'
 
 let tmp: { dir: string; cleanup: () => Promise<void> }
@@ -60,7 +60,7 @@ describe('checkpoints', () => {
     expect(manifest.seq).toBe(2)
     expect(manifest.optimizer).toBeNull()
     expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'model.json', 'weights-000002.bin'])
-    const plain = await loadModelFiles(dir)
+    const plain = await loadLayersModel(dir)
     expect(weightsOf(plain)).toEqual(weightsOf(m))
     plain.dispose()
     await writeFile(join(dir, 'weights-000002.bin'), new Uint8Array(10))

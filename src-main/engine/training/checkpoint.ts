@@ -7,14 +7,22 @@
  * sequence numbers are deleted only after the manifest is in place. A run killed at any instant (SIGKILL, power
  * loss after fsync) leaves a manifest that names complete files: either the previous checkpoint or the new one.
  *
- * @source TileLab; atomic rename (POSIX rename(2)); tfjs layers-model files (modelFiles.ts).
+ * @source TileLab; atomic rename (POSIX rename(2)); tfjs layers-model files (model/layersFiles.ts).
  */
 import type * as tf from '@tensorflow/tfjs'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EngineError } from '../../common/errors'
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite'
-import { loadModelFromJson, modelBytes, sha256, writeModelFiles } from './modelFiles'
+import {
+  buildLayersModel,
+  checkLayersWeights,
+  readLayersModelJson,
+  readModelFolderFile,
+  serializeLayersModel,
+  sha256,
+  writeLayersFiles,
+} from '../model/layersFiles'
 import { restoreAdam, saveAdam, type SavedAdam } from './optimizerState'
 
 const FORMAT = 'tilelab-checkpoint'
@@ -58,7 +66,7 @@ export async function saveCheckpoint<S>(
   const seq = (previous?.seq ?? 0) + 1
   const tag = String(seq).padStart(6, '0')
   const weightsFile = `weights-${tag}.bin`
-  const bytes = await modelBytes(model, weightsFile)
+  const bytes = await serializeLayersModel(model, weightsFile, { where: dir })
   let optimizerEntry: CheckpointManifest<S>['optimizer'] = null
   if (optimizer) {
     const { saved, data } = await saveAdam(optimizer)
@@ -66,7 +74,7 @@ export async function saveCheckpoint<S>(
     await writeFileAtomic(join(dir, file), data)
     optimizerEntry = { file, bytes: data.byteLength, sha256: sha256(data), state: saved }
   }
-  await writeModelFiles(dir, bytes)
+  await writeLayersFiles(dir, bytes)
   const manifest: CheckpointManifest<S> = {
     format: FORMAT,
     version: VERSION,
@@ -106,18 +114,12 @@ export async function loadCheckpoint<S>(dir: string): Promise<LoadedCheckpoint<S
   const manifest = await readManifest<S>(dir)
   // model.json may already name a newer weights file than the manifest (a save interrupted before its
   // manifest): load through a manifest-consistent model.json built from the recorded file
-  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON
+  const json = await readLayersModelJson(dir)
   json.weightsManifest[0].paths = [manifest.weights.file]
-  const model = await loadModelFromJson(dir, json, manifest.weights.sha256)
-  let optimizerData: Uint8Array | null = null
-  if (manifest.optimizer) {
-    const buf = await readFile(join(dir, manifest.optimizer.file)).catch((err: Error) => {
-      throw new EngineError('E_MODEL', `${dir}: cannot read ${manifest.optimizer!.file}: ${err.message}`)
-    })
-    optimizerData = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
-    if (sha256(optimizerData) !== manifest.optimizer.sha256)
-      throw new EngineError('E_MODEL', `${dir}: ${manifest.optimizer.file} does not match its recorded sha256`)
-  }
+  const weights = await readRecordedFile(dir, manifest.weights, 'weights')
+  checkLayersWeights(dir, json, weights)
+  const model = await buildLayersModel(dir, { modelJson: json, weights })
+  const optimizerData = manifest.optimizer ? await readRecordedFile(dir, manifest.optimizer, 'optimizer') : null
   return {
     manifest,
     model,
@@ -125,6 +127,17 @@ export async function loadCheckpoint<S>(dir: string): Promise<LoadedCheckpoint<S
       if (manifest.optimizer && optimizerData) await restoreAdam(optimizer, manifest.optimizer.state, optimizerData)
     },
   }
+}
+
+/**
+ * Reads a file the manifest names and checks it against the sha256 recorded there.
+ * @throws EngineError E_MODEL naming the file when it is missing, unreadable or differs from its record.
+ */
+async function readRecordedFile(dir: string, entry: { file: string; sha256: string }, what: string): Promise<Uint8Array> {
+  const data = await readModelFolderFile(dir, entry.file, 'manifest.json', what)
+  if (sha256(data) !== entry.sha256)
+    throw new EngineError('E_MODEL', `${join(dir, entry.file)}: does not match its sha256 recorded in manifest.json (corrupt or partial)`)
+  return data
 }
 
 async function removeStale(dir: string, keep: Set<string>): Promise<void> {
