@@ -13,6 +13,7 @@ import type { Command } from 'commander'
 import { EngineError } from '../../common/errors'
 import type { Blend } from '../../common/types'
 import { evalEventSink } from '../evalProgress'
+import { defaultOutName, intOption, numberOption } from '../options'
 
 interface EvaluateOptions {
   data: string
@@ -32,30 +33,6 @@ interface EvaluateOptions {
   panels: number
   seed: number
   report: boolean
-}
-
-/** Parses an integer option, naming the option in the error. */
-export function intOption(name: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v)
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new EngineError('E_ARGS', `${name} must be an integer, received ${JSON.stringify(v)}`)
-    return n
-  }
-}
-
-/** Parses a number option, naming the option in the error. */
-export function numberOption(name: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v)
-    if (v.trim() === '' || !Number.isFinite(n)) throw new EngineError('E_ARGS', `${name} must be a number, received ${JSON.stringify(v)}`)
-    return n
-  }
-}
-
-/** 'tilelab-evaluation-20250101-120000' (+ '-shard-0of4'): the default output folder in the working directory. */
-export function defaultOutName(prefix: string, shard?: string): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
-  return `${prefix}-${t}${shard && shard !== 'env' ? `-shard-${shard.replace('/', 'of')}` : ''}`
 }
 
 /** Registers `tilelab evaluate`. */

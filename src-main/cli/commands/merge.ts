@@ -4,7 +4,7 @@
  * single run, and prints the paper-style table (or the summary as JSON).
  */
 import type { Command } from 'commander'
-import { defaultOutName } from './evaluate'
+import { defaultOutName } from '../options'
 
 /** Registers `tilelab merge`. */
 export function register(program: Command): void {

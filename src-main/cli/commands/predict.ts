@@ -9,7 +9,7 @@
 import type { Command } from 'commander'
 import type { Blend, Normalization } from '../../common/types'
 import type { PredictStudyOptions } from '../../engine/prediction/predictStudy'
-import { intOption, numberOption } from './evaluate'
+import { intOption, numberOption } from '../options'
 
 interface PredictOptions {
   model: string

@@ -11,18 +11,7 @@ import type { Command } from 'commander'
 import { EngineError } from '../../common/errors'
 import type { Blend } from '../../common/types'
 import { evalEventSink } from '../evalProgress'
-import { defaultOutName } from './evaluate'
-
-/** Parses '64,96,128' into numbers, naming the option on a bad entry. */
-export function listOption(name: string, integer: boolean): (v: string) => number[] {
-  return (v) =>
-    v.split(',').map((s) => {
-      const n = Number(s)
-      if (s.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
-        throw new EngineError('E_ARGS', `${name} must be a comma-separated list of ${integer ? 'integers' : 'numbers'}, received ${JSON.stringify(v)}`)
-      return n
-    })
-}
+import { defaultOutName, listOption } from '../options'
 
 interface SweepCliOptions {
   data: string

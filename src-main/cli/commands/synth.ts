@@ -8,13 +8,14 @@ import type { Command } from 'commander'
 import { CancellationTokenSource } from '../../common/cancellation'
 import { EngineError } from '../../common/errors'
 import type { Dims3 } from '../../common/types'
+import { intOption } from '../options'
 
 interface SynthCliOptions {
   out: string
-  cases: string
-  seed: string
-  first: string
-  dims?: string
+  cases: number
+  seed: number
+  first: number
+  dims?: Dims3
   skull?: boolean
   preview?: string
   json?: boolean
@@ -25,19 +26,16 @@ export function register(program: Command): void {
     .command('synth')
     .description('write a synthetic BraTS-like cohort (FLAIR + tumour labels 1/2/4) for demos and tests')
     .requiredOption('--out <dir>', 'output folder (BraTS layout: <dir>/<case>/<case>_flair.nii.gz, _seg.nii.gz)')
-    .option('--cases <n>', 'number of cases', '1')
-    .option('--seed <s>', 'cohort seed, integer in [0, 2^32); case i depends only on (seed, i)', '1')
-    .option('--first <i>', 'index of the first case (0 → SYNTH_0001)', '0')
-    .option('--dims <nx,ny,nz>', 'grid over the 240×240×155 mm field of view (default 240,240,155 = 1 mm)')
+    .option('--cases <n>', 'number of cases', intOption('--cases', { min: 1, max: 9999 }), 1)
+    .option('--seed <s>', 'cohort seed, integer in [0, 2^32); case i depends only on (seed, i)', intOption('--seed', { min: 0, max: 2 ** 32 - 1 }), 1)
+    .option('--first <i>', 'index of the first case (0 → SYNTH_0001)', intOption('--first', { min: 0, max: 9998 }), 0)
+    .option('--dims <nx,ny,nz>', 'grid over the 240×240×155 mm field of view (default 240,240,155 = 1 mm)', parseDims)
     .option('--skull', 'keep skull and scalp (BraTS images are skull-stripped)')
     .option('--preview <dir>', 'also write a PNG montage of each case (axial slices, label borders) to <dir>/<case>.png')
     .option('--json', 'print a JSON summary line on stdout')
     .action(async (opts: SynthCliOptions) => {
       const { writeSynthCohort } = await import('../../engine/synth/synthCohort')
-      const cases = parseInteger('--cases', opts.cases, 1, 9999)
-      const seed = parseInteger('--seed', opts.seed, 0, 2 ** 32 - 1)
-      const firstCase = parseInteger('--first', opts.first, 0, 9998)
-      const dims = opts.dims ? parseDims(opts.dims) : undefined
+      const { cases, seed, first: firstCase, dims } = opts
       const source = new CancellationTokenSource()
       const onSigint = (): void => source.cancel()
       process.once('SIGINT', onSigint)
@@ -101,15 +99,9 @@ async function createProgress(cases: number): Promise<Progress> {
   }
 }
 
-function parseInteger(name: string, text: string, min: number, max: number): number {
-  const v = Number(text)
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min || v > max)
-    throw new EngineError('E_ARGS', `synth: ${name} must be an integer in [${min}, ${max}], got '${text}'`)
-  return v
-}
-
+/** Parses `--dims nx,ny,nz`: three integers in [8, 1024]. */
 function parseDims(text: string): Dims3 {
   const parts = text.split(',')
-  if (parts.length !== 3) throw new EngineError('E_ARGS', `synth: --dims must be nx,ny,nz, got '${text}'`)
-  return parts.map((p, a) => parseInteger(`--dims[${a}]`, p, 8, 1024)) as Dims3
+  if (parts.length !== 3) throw new EngineError('E_ARGS', `--dims must be nx,ny,nz, received ${JSON.stringify(text)}`)
+  return parts.map((p, a) => intOption(`--dims[${a}]`, { min: 8, max: 1024 })(p)) as Dims3
 }
