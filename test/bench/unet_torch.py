@@ -16,7 +16,9 @@ Modes (all print one JSON object on stdout):
   --forward   run the model on a raw float32 [N,H,W] file with weights from a manifest (parity tests)
   --bench     timings (medians after warm-up): full 240x240 inference (batch 8), one batch of 9 128x128 tiles,
               tiled 128/64 per slice (9 tiles batched, blended), a 155-slice study full + tiled, training step at
-              128x128 batch 8 (Adam lr 1e-4, the paper's loss), for each base in --bases
+              128x128 batch 8 (Adam lr 1e-4, the paper's loss), for each base in --bases; --parts picks
+              slice,study,train; --device cuda runs on the GPU (timings synchronised)
+  --probe     torch version, threads, BLAS in use, whether CUDA is usable (and why not)
 
 Requires Debian's python3-torch with OpenBLAS (`apt-get install python3-torch libopenblas0-pthread`); without
 OpenBLAS Debian's torch falls back to the slow reference BLAS. Run it with /usr/bin/python3.
@@ -176,23 +178,44 @@ def predict_tiled(model, image, tile=128, stride=64):
     origins = [(y, x) for y in ys for x in xs]
     tiles = torch.stack([image[y:y + tile, x:x + tile] for y, x in origins]).unsqueeze(1)
     probs = model(tiles)[:, 0]
-    acc = torch.zeros(h, w)
-    count = torch.zeros(h, w)
+    acc = torch.zeros(h, w, device=image.device)
+    count = torch.zeros(h, w, device=image.device)
     for (y, x), p in zip(origins, probs):
         acc[y:y + tile, x:x + tile] += p
         count[y:y + tile, x:x + tile] += 1
     return acc / count
 
 
-def timed(fn, warmup, repeats):
+def sync(device):
+    """Waits for queued GPU work, so wall time covers it (no-op on CPU)."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def timed(fn, warmup, repeats, device=None):
+    device = device or torch.device('cpu')
     for _ in range(warmup):
         fn()
+    sync(device)
     samples = []
     for _ in range(repeats):
         t = time.perf_counter()
         fn()
+        sync(device)
         samples.append((time.perf_counter() - t) * 1000)
     return statistics.median(samples), samples
+
+
+def cuda_status():
+    """Whether torch can run on a CUDA GPU here, and why not (never raises)."""
+    try:
+        if not torch.backends.cuda.is_built():
+            return dict(available=False, reason='this torch build has no CUDA (torch %s)' % torch.__version__)
+        if not torch.cuda.is_available():
+            return dict(available=False, reason='torch has CUDA %s but no usable GPU/driver' % torch.version.cuda)
+        return dict(available=True, reason='CUDA %s' % torch.version.cuda, device=torch.cuda.get_device_name(0))
+    except Exception as err:  # a broken driver must not stop the CPU bench
+        return dict(available=False, reason='torch.cuda failed: %s' % err)
 
 
 def paper_loss(y, p):
@@ -201,16 +224,22 @@ def paper_loss(y, p):
 
 
 def bench_base(base, args):
+    device = torch.device(args.device)
+    parts = set(args.parts.split(','))
+    engine = 'pytorch' if device.type == 'cpu' else 'pytorch-' + device.type
     torch.manual_seed(base)
-    model = UNet(base=base).eval()
+    model = UNet(base=base).to(device).eval()
     spec = model.spec
     rows = []
     g_full, g_tile = forward_gflop(spec, 240, 240), forward_gflop(spec, 128, 128)
     n_tiles = len(tile_offsets(240, 128, 64)) ** 2
 
+    def randn(*shape):
+        return torch.randn(*shape).to(device)
+
     def row(name, unit, value, samples, gflop, **extra):
-        r = dict(name=name, base=base, engine='pytorch', unit=unit, value=round(value, 3),
-                 samplesMs=[round(s, 2) for s in samples], gflop=round(gflop, 3))
+        r = dict(name=name, base=base, engine=engine, device='cpu' if device.type == 'cpu' else 'gpu', unit=unit,
+                 value=round(value, 3), samplesMs=[round(v, 2) for v in samples], gflop=round(gflop, 3))
         ms = value if unit.startswith('ms') else None
         if ms:
             r['gflops'] = round(gflop / (ms / 1000), 2)
@@ -218,53 +247,60 @@ def bench_base(base, args):
         rows.append(r)
 
     with torch.inference_mode():
-        x = torch.randn(args.batch, 1, 240, 240)
-        med, s = timed(lambda: model(x), args.warmup, args.repeats)
-        row('inference.full', 'msPerSlice', med / args.batch, [v / args.batch for v in s], g_full,
-            batch=args.batch, size=240)
+        if 'slice' in parts:
+            x = randn(args.batch, 1, 240, 240)
+            med, s = timed(lambda: model(x), args.warmup, args.repeats, device)
+            row('inference.full', 'msPerSlice', med / args.batch, [v / args.batch for v in s], g_full,
+                batch=args.batch, size=240)
+            full_ms = med / args.batch
 
-        tiles = torch.randn(n_tiles, 1, 128, 128)
-        med, s = timed(lambda: model(tiles), args.warmup, args.repeats)
-        row('inference.tileBatch', 'msPerBatch', med, s, g_tile * n_tiles, batch=n_tiles, size=128)
+            tiles = randn(n_tiles, 1, 128, 128)
+            med, s = timed(lambda: model(tiles), args.warmup, args.repeats, device)
+            row('inference.tileBatch', 'msPerBatch', med, s, g_tile * n_tiles, batch=n_tiles, size=128)
 
-        image = torch.randn(240, 240)
-        med, s = timed(lambda: predict_tiled(model, image), args.warmup, args.repeats)
-        row('inference.tiled', 'msPerSlice', med, s, g_tile * n_tiles, tiles=n_tiles, tile=128, stride=64, size=240)
-        rows[-1]['tiledOverFull'] = round(med / rows[-3]['value'], 3)
-        rows[-1]['flopRatio'] = round(g_tile * n_tiles / g_full, 3)
+            image = randn(240, 240)
+            med, s = timed(lambda: predict_tiled(model, image), args.warmup, args.repeats, device)
+            row('inference.tiled', 'msPerSlice', med, s, g_tile * n_tiles, tiles=n_tiles, tile=128, stride=64,
+                size=240, tiledOverFull=round(med / full_ms, 3), flopRatio=round(g_tile * n_tiles / g_full, 3))
 
-        if args.only == 'inference':
-            return rows
-        study = torch.randn(args.study_slices, 240, 240)
+        if 'study' in parts:
+            study = randn(args.study_slices, 240, 240)
 
-        def study_full():
-            for i in range(0, args.study_slices, args.batch):
-                model(study[i:i + args.batch].unsqueeze(1))
+            def study_full():
+                for i in range(0, args.study_slices, args.batch):
+                    model(study[i:i + args.batch].unsqueeze(1))
 
-        def study_tiled():
-            for k in range(args.study_slices):
-                predict_tiled(model, study[k])
+            def study_tiled():
+                for k in range(args.study_slices):
+                    predict_tiled(model, study[k])
 
-        med, s = timed(study_full, 1 if args.warmup else 0, args.study_repeats)
-        row('study.full', 'ms', med, s, g_full * args.study_slices, slices=args.study_slices, batch=args.batch)
-        med, s = timed(study_tiled, 0, args.study_repeats)
-        row('study.tiled', 'ms', med, s, g_tile * n_tiles * args.study_slices, slices=args.study_slices, tiles=n_tiles)
+            # One slice-sized warm-up is enough (the study is long); with 'slice' the model is warm already.
+            warm = 0 if 'slice' in parts or not args.warmup else 1
+            for _ in range(warm):
+                model(study[:args.batch].unsqueeze(1))
+                predict_tiled(model, study[0])
+            med, s = timed(study_full, 0, args.study_repeats, device)
+            row('study.full', 'ms', med, s, g_full * args.study_slices, slices=args.study_slices, batch=args.batch)
+            med, s = timed(study_tiled, 0, args.study_repeats, device)
+            row('study.tiled', 'ms', med, s, g_tile * n_tiles * args.study_slices, slices=args.study_slices,
+                tiles=n_tiles)
 
-    model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    xb = torch.randn(args.train_batch, 1, 128, 128)
-    yb = (F.avg_pool2d(torch.randn(args.train_batch, 1, 128, 128), 9, 1, 4) > 0.15).float()
+    if 'train' in parts:
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+        xb = randn(args.train_batch, 1, 128, 128)
+        yb = (F.avg_pool2d(torch.randn(args.train_batch, 1, 128, 128), 9, 1, 4) > 0.15).float().to(device)
 
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = paper_loss(yb, model(xb))
-        loss.backward()
-        opt.step()
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = paper_loss(yb, model(xb))
+            loss.backward()
+            opt.step()
 
-    med, s = timed(step, args.warmup, args.repeats)
-    # A training step is ~3 forward passes of work (forward, grad w.r.t. activations, grad w.r.t. weights).
-    row('train.step', 'msPerStep', med, s, 3 * g_tile * args.train_batch, batch=args.train_batch, size=128,
-        imagesPerSecond=round(args.train_batch / (med / 1000), 3))
+        med, s = timed(step, args.warmup, args.repeats, device)
+        # A training step is ~3 forward passes of work (forward, grad w.r.t. activations, grad w.r.t. weights).
+        row('train.step', 'msPerStep', med, s, 3 * g_tile * args.train_batch, batch=args.train_batch, size=128,
+            imagesPerSecond=round(args.train_batch / (med / 1000), 3))
     return rows
 
 
@@ -303,6 +339,7 @@ def main():
     mode.add_argument('--layers', action='store_true')
     mode.add_argument('--forward', action='store_true')
     mode.add_argument('--bench', action='store_true')
+    mode.add_argument('--probe', action='store_true')
     ap.add_argument('--base', type=int, default=32)
     ap.add_argument('--depth', type=int, default=4)
     ap.add_argument('--upsampling', choices=['upsample', 'transpose'], default='upsample')
@@ -314,8 +351,9 @@ def main():
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--study-slices', type=int, default=155)
     ap.add_argument('--study-repeats', type=int, default=1)
-    ap.add_argument('--only', choices=['all', 'inference'], default='all',
-                    help='bench: inference = full, tile batch and tiled rows only (no study, no training)')
+    ap.add_argument('--parts', default='slice,study,train',
+                    help='bench: comma list of slice (full, tile batch, tiled), study (155 slices), train')
+    ap.add_argument('--device', default='cpu', help='bench: cpu or cuda')
     ap.add_argument('--quick', action='store_true', help='bench: 1 warm-up, 3 repeats, 16-slice study')
     ap.add_argument('--weights', help='forward: JSON manifest of weights in PyTorch/ONNX layout')
     ap.add_argument('--input', help='forward: raw float32 [N,H,W] file')
@@ -348,8 +386,18 @@ def main():
         print(json.dumps(dict(ok=True, shape=[n, h, w], torch=torch.__version__)))
         return
 
+    if args.probe:
+        print(json.dumps(dict(torch=torch.__version__, threads=torch.get_num_threads(), blas=blas_info(),
+                              cuda=cuda_status(), python=sys.version.split()[0])))
+        return
+
     if args.quick:
         args.warmup, args.repeats, args.study_slices = 1, 3, 16
+    unknown = set(args.parts.split(',')) - {'slice', 'study', 'train'}
+    if unknown:
+        raise SystemExit('--parts: unknown %s (use slice, study, train)' % sorted(unknown))
+    if args.device == 'cuda' and not cuda_status()['available']:
+        raise SystemExit('--device cuda: %s' % cuda_status()['reason'])
     try:
         torch.set_num_interop_threads(1)
     except RuntimeError:
@@ -359,7 +407,8 @@ def main():
     for base in (int(b) for b in args.bases.split(',')):
         rows.extend(bench_base(base, args))
     print(json.dumps(dict(
-        engine='pytorch', torch=torch.__version__, threads=torch.get_num_threads(), blas=blas_info(),
+        engine='pytorch', device=args.device, torch=torch.__version__, threads=torch.get_num_threads(),
+        blas=blas_info(),
         parameters={b: parameter_count(UNet(int(b))) for b in args.bases.split(',')},
         warmup=args.warmup, repeats=args.repeats, rows=rows,
         peakRssMb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
