@@ -14,6 +14,7 @@ import { EngineError } from '../../common/errors'
 import type { Blend } from '../../common/types'
 import { evalEventSink } from '../evalProgress'
 import { defaultOutName, intOption, numberOption } from '../options'
+import { defaultModelDir } from '../../engine/service/workDir'
 
 interface EvaluateOptions {
   data: string
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .command('evaluate')
     .description('whole-image vs tiled prediction on every slice of a cohort: the paper\'s statistics, slices.csv, summary.json, report.html')
     .requiredOption('--data <cohort>', 'cohort folder (studies at any depth)')
-    .requiredOption('--model <dir>', 'model folder')
+    .option('--model <dir>', 'model folder (default: the shipped model)', defaultModelDir())
     .option('--tile <px>', 'tile side in pixels', intOption('--tile'), 128)
     .option('--overlap <fraction>', 'overlap between neighbouring tiles, in [0, 1)', numberOption('--overlap'), 0.5)
     .option('--blend <mode>', "how overlapping tiles are combined: 'mean' (the paper) or 'gaussian'", 'mean')

@@ -10,6 +10,7 @@ import type { Command } from 'commander'
 import type { Blend, Normalization } from '../../common/types'
 import type { PredictStudyOptions } from '../../engine/prediction/predictStudy'
 import { intOption, numberOption } from '../options'
+import { defaultModelDir } from '../../engine/service/workDir'
 
 interface PredictOptions {
   model: string
@@ -47,7 +48,7 @@ export function register(program: Command): void {
     .command('predict')
     .description('whole-image vs tiled prediction of one study: NIfTI maps, labelled PNGs, Dice per slice')
     .argument('<study>', 'study folder (or a FLAIR NIfTI file)')
-    .requiredOption('--model <dir>', 'model folder')
+    .option('--model <dir>', 'model folder (default: the shipped model)', defaultModelDir())
     .option('--slice <k>', 'axial slice to predict (default: the slice with the most tumour, the middle one without a label)', intOption('--slice'))
     .option('--all', 'predict every axial slice')
     .option('--tile <px>', 'tile side in pixels', intOption('--tile'), 128)

@@ -12,6 +12,7 @@ import { EngineError } from '../../common/errors'
 import type { Blend } from '../../common/types'
 import { evalEventSink } from '../evalProgress'
 import { defaultOutName, listOption } from '../options'
+import { defaultModelDir } from '../../engine/service/workDir'
 
 interface SweepCliOptions {
   data: string
@@ -34,7 +35,7 @@ export function register(program: Command): void {
     .command('sweep')
     .description('mean Dice against cost for a grid of tile sizes and overlaps, and the whole image (paper Fig. 5, measured)')
     .requiredOption('--data <cohort>', 'cohort folder')
-    .requiredOption('--model <dir>', 'model folder')
+    .option('--model <dir>', 'model folder (default: the shipped model)', defaultModelDir())
     .option('--tiles <list>', 'tile sides in pixels', listOption('--tiles', true), [64, 96, 128, 160])
     .option('--overlaps <list>', 'overlaps in [0, 1)', listOption('--overlaps', false), [0, 0.25, 0.5, 0.75])
     .option('--blend <mode>', "'mean' (the paper) or 'gaussian'", 'mean')

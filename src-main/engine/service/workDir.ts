@@ -30,3 +30,11 @@ export function workDir(root?: string): WorkDir {
 export function bundledModelsDir(): string {
   return process.env.TILELAB_MODELS ?? join(packageRoot(), 'models')
 }
+
+/** Name of the model TileLab ships (models/default: trained on the real development cases; see its card.json). */
+export const DEFAULT_MODEL_NAME = 'default'
+
+/** The shipped default model folder, `<bundledModelsDir()>/default`: the `--model` of the CLI when none is given. */
+export function defaultModelDir(): string {
+  return join(bundledModelsDir(), DEFAULT_MODEL_NAME)
+}
