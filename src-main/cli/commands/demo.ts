@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .description('the paper\'s experiment in minutes: synthetic cohort → train a small U-Net → whole vs tiled on held-out patients')
     .option('--data <cohort>', 'cohort folder (default: a synthetic BraTS-like cohort generated into the work cache)')
     .option('--model <dir>', 'trained model folder (default: train a small one now, ~5 minutes on 2 cores)')
-    .option('--out <dir>', 'output folder: model/ and evaluation/', 'tilelab-demo')
+    .option('--out <dir>', 'output folder: demo-unet/ (the model trained here) and evaluation/', 'tilelab-demo')
     .option('--backend <name>', 'tfjs backend for training: auto, tensorflow, wasm or cpu')
     .option('--json', 'print the evaluation summary as JSON on stdout')
     .action(async (flags: DemoFlags) => {

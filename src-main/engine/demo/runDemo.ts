@@ -32,16 +32,19 @@ export const DEMO_RECIPE: Partial<TrainRecipe> = {
   baseFilters: 8,
   depth: 4,
   crop: 128,
-  batchSize: 8,
-  epochs: 4,
-  stepsPerEpoch: 60,
-  lr: 5e-4,
+  batchSize: 16,
+  epochs: 6,
+  stepsPerEpoch: 30,
+  lr: 1e-3,
   tumorFraction: 0.5,
   valFraction: 0.25,
   valSlices: 'tumor',
   valMaxSlices: 24,
   seed: 2018,
 }
+
+/** Folder (and so name) of the model the demo trains, inside `--out`. */
+export const DEMO_MODEL_NAME = 'demo-unet'
 
 /** Synthetic demo cohort: patients per split and the generator seed. */
 export const DEMO_COHORT = { train: 8, test: 3, seed: 4242 } as const
@@ -51,7 +54,7 @@ export interface DemoOptions {
   data?: string
   /** Trained model folder; default: train one into `<out>/model`. */
   model?: string
-  /** Output folder: model/ (when trained here) and evaluation/. */
+  /** Output folder: demo-unet/ (when trained here) and evaluation/. */
   out: string
   /** Work cache (synthetic cohort, slice cache). */
   cacheDir: string
@@ -88,7 +91,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     modelDir = resolve(o.model)
     heldOut = synthetic ? undefined : await notTrainedOn(cohort, modelDir, o.log)
   } else {
-    modelDir = join(out, 'model')
+    modelDir = join(out, DEMO_MODEL_NAME)
     const trainData = synthetic ? join(cohort, 'train') : cohort
     o.log(`Training a ${DEMO_RECIPE.baseFilters}-filter U-Net on ${trainData} (${backend.engine}) …`)
     const started = performance.now()
