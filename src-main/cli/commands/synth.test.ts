@@ -37,6 +37,6 @@ describe('tilelab synth', () => {
   it('rejects bad arguments with exit status 2 and a message naming the value', () => {
     const run = tilelab(['synth', '--out', join(tmpdir(), 'never-written'), '--cases', 'two'])
     expect(run.status).toBe(2)
-    expect(run.stderr).toMatch(/E_ARGS.*--cases.*'two'/)
+    expect(run.stderr).toMatch(/E_ARGS.*--cases.*"two"/)
   })
 })
