@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildProgram, runCli } from '../main'
+import { buildProgram } from '../main'
 import { makeTempDir } from '../../../test/helpers/niftiFixtures'
 import { writeSyntheticStudy } from '../../../test/helpers/syntheticStudies'
 import { saveTinyUnet } from '../../../test/helpers/tinyModel'
 import { evalEventSink, formatDuration } from '../evalProgress'
+import { captureCli } from '../../../test/helpers/cliCapture'
 
 let root: string
 let cleanup: () => Promise<void>
@@ -23,19 +24,6 @@ beforeAll(async () => {
 })
 afterAll(() => cleanup())
 
-async function capture(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true))
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true))
-  try {
-    const status = await runCli(['node', 'tilelab', ...argv])
-    return { status, stdout: out.join(''), stderr: err.join('') }
-  } finally {
-    o.mockRestore()
-    e.mockRestore()
-  }
-}
 
 describe('tilelab evaluate / merge', () => {
   it('are registered', () => {
@@ -45,7 +33,7 @@ describe('tilelab evaluate / merge', () => {
 
   it('--json prints one EvalEvent per line, then the summary with the documented keys', async () => {
     const out = join(root, 'run')
-    const r = await capture(['evaluate', '--data', cohort, '--model', model, '--tile', '16', '--out', out, '--json', '--panels', '1'])
+    const r = await captureCli(['evaluate', '--data', cohort, '--model', model, '--tile', '16', '--out', out, '--json', '--panels', '1'])
     expect(r.status).toBe(0)
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(lines[0]).toMatchObject({ type: 'start', studies: 2, model: 'tiny-unet', backend: expect.stringMatching(/^onnxruntime-/) })
@@ -65,25 +53,25 @@ describe('tilelab evaluate / merge', () => {
 
   it('shards and merge from the command line; merge prints the paper-style table', async () => {
     for (const i of [0, 1]) {
-      const r = await capture(['evaluate', '--data', cohort, '--model', model, '--tile', '16', '--shard', `${i}/2`,
+      const r = await captureCli(['evaluate', '--data', cohort, '--model', model, '--tile', '16', '--shard', `${i}/2`,
         '--out', join(root, `s${i}`), '--no-report', '--panels', '0'])
       expect(r.status).toBe(0)
       expect(r.stdout).toMatch(/this run\s+paper/)
     }
-    const m = await capture(['merge', join(root, 's0'), join(root, 's1'), '--out', join(root, 'merged'), '--no-report'])
+    const m = await captureCli(['merge', join(root, 's0'), join(root, 's1'), '--out', join(root, 'merged'), '--no-report'])
     expect(m.status).toBe(0)
     expect(m.stdout).toMatch(/mean soft Dice, whole image\s+\d\.\d{3}\s+0\.874/)
     expect(await readFile(join(root, 'merged', 'slices.csv'), 'utf8')).toBe(await readFile(join(root, 'run', 'slices.csv'), 'utf8'))
   })
 
   it('bad arguments exit with status 2 and name the value', async () => {
-    const a = await capture(['evaluate', '--data', cohort, '--model', model, '--overlap', '1', '--out', join(root, 'x')])
+    const a = await captureCli(['evaluate', '--data', cohort, '--model', model, '--overlap', '1', '--out', join(root, 'x')])
     expect(a.status).toBe(2)
     expect(a.stderr).toMatch(/overlap must be in \[0, 1\), received 1/)
-    const b = await capture(['evaluate', '--data', cohort, '--model', model, '--resume'])
+    const b = await captureCli(['evaluate', '--data', cohort, '--model', model, '--resume'])
     expect(b.status).toBe(2)
     expect(b.stderr).toMatch(/--resume needs --out/)
-    const c = await capture(['evaluate', '--data', cohort, '--model', join(root, 'nope')])
+    const c = await captureCli(['evaluate', '--data', cohort, '--model', join(root, 'nope')])
     expect(c.status).toBe(1)
     expect(c.stderr).toMatch(/E_MODEL: .*nope: model folder does not exist/)
   })

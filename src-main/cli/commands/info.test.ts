@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { buildProgram, runCli } from '../main'
+import { buildProgram } from '../main'
 import { writeNifti } from '../../engine/io/niftiWrite'
 import { BRATS_AFFINE, makeTempDir } from '../../../test/helpers/niftiFixtures'
+import { captureCli } from '../../../test/helpers/cliCapture'
 
 let root: string
 let cleanup: () => Promise<void>
@@ -21,19 +22,6 @@ beforeAll(async () => {
 })
 afterAll(() => cleanup())
 
-async function capture(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true))
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true))
-  try {
-    const status = await runCli(['node', 'tilelab', ...argv])
-    return { status, stdout: out.join(''), stderr: err.join('') }
-  } finally {
-    o.mockRestore()
-    e.mockRestore()
-  }
-}
 
 describe('tilelab info', () => {
   it('is registered', () => {
@@ -41,7 +29,7 @@ describe('tilelab info', () => {
   })
 
   it('--json prints one object with the documented keys', async () => {
-    const { status, stdout } = await capture(['info', study, '--json'])
+    const { status, stdout } = await captureCli(['info', study, '--json'])
     expect(status).toBe(0)
     const info = JSON.parse(stdout)
     expect(info).toEqual({
@@ -65,17 +53,17 @@ describe('tilelab info', () => {
   })
 
   it('prints a readable summary; a single NIfTI file is a study without label', async () => {
-    const text = await capture(['info', study])
+    const text = await captureCli(['info', study])
     expect(text.stdout).toMatch(/dims\s+4 × 3 × 5 voxels/)
     expect(text.stdout).toMatch(/label values\s+0, 1, 2, 4/)
     expect(text.stdout).toMatch(/max tumour slice\s+3 \(2 pixels\)/)
     const file = join(study, 'BraTS2021_00042_flair.nii.gz')
-    const { stdout } = await capture(['info', file, '--json'])
+    const { stdout } = await captureCli(['info', file, '--json'])
     expect(JSON.parse(stdout)).toMatchObject({ label: null, labelValues: [], wholeTumorVoxels: null, maxTumorSlice: null })
   })
 
   it('errors are one line naming the file, with a non-zero status', async () => {
-    const { status, stdout, stderr } = await capture(['info', study, '--label', join(study, 'missing_seg.nii.gz')])
+    const { status, stdout, stderr } = await captureCli(['info', study, '--label', join(study, 'missing_seg.nii.gz')])
     expect(status).toBe(1)
     expect(stdout).toBe('')
     expect(stderr).toBe(`tilelab: E_IO: ${join(study, 'missing_seg.nii.gz')}: label file does not exist\n`)

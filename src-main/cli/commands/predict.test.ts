@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../../test/helpers/niftiFixtures'
 import { writeSyntheticStudy } from '../../../test/helpers/syntheticStudies'
 import { saveTinyUnet } from '../../../test/helpers/tinyModel'
-import { buildProgram, runCli } from '../main'
+import { buildProgram } from '../main'
+import { captureCli } from '../../../test/helpers/cliCapture'
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 let root: string
@@ -23,19 +24,6 @@ beforeAll(async () => {
 })
 afterAll(() => cleanup())
 
-async function capture(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true))
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true))
-  try {
-    const status = await runCli(['node', 'tilelab', ...argv])
-    return { status, stdout: out.join(''), stderr: err.join('') }
-  } finally {
-    o.mockRestore()
-    e.mockRestore()
-  }
-}
 
 /** Runs the real entry point in a child process, as a user would. */
 function spawnCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -46,7 +34,7 @@ function spawnCli(args: string[]): { status: number | null; stdout: string; stde
 describe('tilelab predict', () => {
   it('is registered and its help states the options, the outputs and which slices get a PNG', async () => {
     expect(buildProgram().commands.map((c) => c.name())).toContain('predict')
-    const r = await capture(['predict', '--help'])
+    const r = await captureCli(['predict', '--help'])
     expect(r.status).toBe(0)
     for (const flag of ['--model', '--slice', '--all', '--tile', '--overlap', '--blend', '--centre-crop', '--image', '--label', '--engine', '--backend', '--pngs', '--out', '--json'])
       expect(r.stdout).toContain(flag)
@@ -57,7 +45,7 @@ describe('tilelab predict', () => {
 
   it('--json prints one JSON object on stdout, the same as prediction.json', async () => {
     const out = join(root, 'json')
-    const r = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--out', out, '--json', '--centre-crop', '16'])
+    const r = await captureCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--out', out, '--json', '--centre-crop', '16'])
     expect(r.status).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
@@ -68,13 +56,13 @@ describe('tilelab predict', () => {
   })
 
   it('prints a readable summary; --centre-crop alone means the paper\'s 128 px (too big here: E_ARGS)', async () => {
-    const r = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--slice', '1', '--blend', 'gaussian', '--out', join(root, 'human')])
+    const r = await captureCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--slice', '1', '--blend', 'gaussian', '--out', join(root, 'human')])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^BraTS_C: axial slice 1 \(as asked\); model tiny-unet on tfjs-cpu/)
     expect(r.stdout).toMatch(/tiles 16 px, stride 8 \(overlap 0\.5\), gaussian blend: 9 tiles per slice, offsets y \[0, 8, 16\], x \[0, 8, 16\]/)
     expect(r.stdout).toMatch(/slice\s+tumour px\s+Dice whole\s+Dice tiled/)
     expect(r.stdout).toContain('prob_full_minus_tiled.nii.gz')
-    const c = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--centre-crop', '--out', join(root, 'crop')])
+    const c = await captureCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--centre-crop', '--out', join(root, 'crop')])
     expect(c.status).toBe(2)
     expect(c.stderr).toMatch(/E_ARGS: centreCrop: crop must be an integer in \[1, 32\] for a 32×32 slice, received 128/)
   })
@@ -83,7 +71,7 @@ describe('tilelab predict', () => {
     const cwd = process.cwd()
     process.chdir(root)
     try {
-      const r = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--pngs', 'none', '--json'])
+      const r = await captureCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--tile', '16', '--pngs', 'none', '--json'])
       expect(r.status).toBe(0)
       expect(JSON.parse(r.stdout).outputs.dir).toBe(join(root, 'tilelab-predict', 'BraTS_C'))
     } finally {
@@ -111,13 +99,13 @@ describe('tilelab predict', () => {
   })
 
   it('bad option values exit 2 naming the value', async () => {
-    const a = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--overlap', '1', '--out', join(root, 'x')])
+    const a = await captureCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--overlap', '1', '--out', join(root, 'x')])
     expect(a.status).toBe(2)
     expect(a.stderr).toMatch(/overlap must be in \[0, 1\), received 1/)
-    const b = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--slice', 'two', '--out', join(root, 'x')])
+    const b = await captureCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--slice', 'two', '--out', join(root, 'x')])
     expect(b.status).toBe(2)
     expect(b.stderr).toMatch(/--slice must be an integer, received "two"/)
-    const c = await capture(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--pngs', 'some', '--out', join(root, 'x')])
+    const c = await captureCli(['predict', study, '--model', model, '--engine', 'tfjs', '--backend', 'cpu', '--pngs', 'some', '--out', join(root, 'x')])
     expect(c.status).toBe(2)
     expect(c.stderr).toMatch(/--pngs must be one of auto, all, tumor, none, received "some"/)
   })

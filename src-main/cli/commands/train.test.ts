@@ -1,24 +1,12 @@
-import { describe, expect, it, vi } from 'vitest'
-import { buildProgram, runCli } from '../main'
+import { describe, expect, it } from 'vitest'
+import { buildProgram } from '../main'
+import { captureCli } from '../../../test/helpers/cliCapture'
 
-async function capture(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true))
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true))
-  try {
-    const status = await runCli(['node', 'tilelab', ...argv])
-    return { status, stdout: out.join(''), stderr: err.join('') }
-  } finally {
-    o.mockRestore()
-    e.mockRestore()
-  }
-}
 
 describe('tilelab train (arguments)', () => {
   it('is registered; --help states the crop fix, the augmentation probabilities and the checkpoint rule', async () => {
     expect(buildProgram().commands.map((c) => c.name())).toContain('train')
-    const { status, stdout } = await capture(['train', '--help'])
+    const { status, stdout } = await captureCli(['train', '--help'])
     expect(status).toBe(0)
     expect(stdout).toMatch(/0\.\.L−P on each axis, both ends included \(the paper's code drew 0\.\.L−P−1/)
     expect(stdout).toMatch(/left-right flip with p 0\.5/)
@@ -36,11 +24,11 @@ describe('tilelab train (arguments)', () => {
       [['--micro-batch', '0'], /--micro-batch must be a positive integer/],
     ] as const
     for (const [args, message] of bad) {
-      const { status, stderr } = await capture(['train', '--data', '/nonexistent', '--out', '/tmp/x', ...args])
+      const { status, stderr } = await captureCli(['train', '--data', '/nonexistent', '--out', '/tmp/x', ...args])
       expect(status, stderr).toBe(2)
       expect(stderr).toMatch(message)
     }
-    const noData = await capture(['train', '--out', '/tmp/x'])
+    const noData = await captureCli(['train', '--out', '/tmp/x'])
     expect(noData.status).toBe(2)
     expect(noData.stderr).toMatch(/--data <cohort folder> is required/)
   })
