@@ -31,6 +31,13 @@ export function formatPaperTable(s: EvaluationSummary): string {
     ['tiling better by > 0.1', pc(s.fractionTiledBetterBy0_1), '0.767%'],
     ['Wilcoxon signed-rank p', p(s.wilcoxonP), '—'],
   ]
+  // Soft Dice with smooth 1 scores a tumour-free slice 1/(Σp + 1): faint probabilities there pull the means down, so
+  // when tumour-free slices are included the means over slices with tumour are shown too (not in the paper).
+  const t = s.tumorSlices
+  if (t.slices > 0 && t.slices < s.slices)
+    rows.splice(3, 0,
+      [`  on the ${t.slices} slices with tumour: whole`, f3(t.meanDiceFull), '—'],
+      [`  on the ${t.slices} slices with tumour: tiled`, f3(t.meanDiceTiled), '—'])
   const w0 = Math.max(...rows.map((r) => r[0].length))
   const w1 = Math.max('this run'.length, ...rows.map((r) => r[1].length))
   const line = (a: string, b: string, c: string): string => `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`
