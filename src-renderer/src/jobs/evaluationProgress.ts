@@ -10,6 +10,7 @@
  */
 import type { JobEnd, JobProgress } from '../../../src-main/common/api'
 import type { EvalEvent } from '../../../src-main/common/events'
+import { jobEnding } from './jobEnding'
 
 export type EvaluationStatus = 'starting' | 'running' | 'stopping' | 'done' | 'cancelled' | 'failed'
 
@@ -141,16 +142,9 @@ export function applyEvaluationProgress(view: EvaluationView, p: JobProgress): E
 /** The job's end; a cancel that reached the CLI only after it had finished (its 'end' event says ok) is done. */
 export function applyEvaluationEnd(view: EvaluationView, end: JobEnd): EvaluationView {
   if (end.jobId !== view.jobId) return view
-  const outcome = end.outcome === 'cancelled' && view.cliOutcome === 'ok' ? 'ok' : end.outcome
+  const { outcome, fields } = jobEnding(end, view.cliOutcome, view.error)
   const status: EvaluationStatus = outcome === 'ok' ? 'done' : outcome === 'failed' ? 'failed' : 'cancelled'
-  return {
-    ...view,
-    status,
-    elapsedMs: end.elapsedMs,
-    etaMs: outcome === 'ok' ? 0 : null,
-    // A cancel the user asked for is no error (the CLI reports E_CANCELLED).
-    error: outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : outcome === 'failed' ? view.error : null,
-  }
+  return { ...view, status, ...fields }
 }
 
 export function isEvaluationActive(view: EvaluationView | null): boolean {

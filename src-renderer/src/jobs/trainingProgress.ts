@@ -6,6 +6,7 @@
  */
 import type { JobEnd, JobProgress, TrainingEpoch } from '../../../src-main/common/api'
 import type { TrainEvent } from '../../../src-main/common/events'
+import { jobEnding } from './jobEnding'
 
 export type TrainingStatus = 'starting' | 'training' | 'validating' | 'stopping' | 'done' | 'paused' | 'cancelled' | 'failed'
 
@@ -158,16 +159,9 @@ export function applyTrainingProgress(view: TrainingView, p: JobProgress): Train
  */
 export function applyTrainingEnd(view: TrainingView, end: JobEnd, paused: boolean): TrainingView {
   if (end.jobId !== view.jobId) return view
-  const outcome = end.outcome === 'cancelled' && view.cliOutcome === 'ok' ? 'ok' : end.outcome
+  const { outcome, fields } = jobEnding(end, view.cliOutcome, view.error)
   const status: TrainingStatus = outcome === 'ok' ? 'done' : outcome === 'failed' ? 'failed' : paused ? 'paused' : 'cancelled'
-  return {
-    ...view,
-    status,
-    elapsedMs: end.elapsedMs,
-    etaMs: outcome === 'ok' ? 0 : null,
-    // A cancel the user asked for is no error (the CLI reports E_CANCELLED).
-    error: outcome === 'failed' && end.error ? `${end.error.code}: ${end.error.message}` : outcome === 'failed' ? view.error : null,
-  }
+  return { ...view, status, ...fields }
 }
 
 /** True while the job's process runs. */
