@@ -2,9 +2,9 @@
  * Optional loading of onnxruntime-node and choice of its execution provider.
  *
  * onnxruntime-node is a regular dependency, but it may be missing or unloadable on a user's machine (no prebuilt
- * binary for the platform, a failed install), and its CUDA provider is only present when its postinstall ran with
- * `ONNXRUNTIME_NODE_INSTALL=cuda12` (npm 11 skips install scripts unless approved; here the CPU binaries bundled in
- * the package load without it). Everything here reports why an option was not taken instead of throwing, so callers
+ * binary for the platform, a failed install), and its CUDA provider is only present when its install script ran with
+ * `--onnxruntime-node-install=cuda12` (package.json's allowScripts denies that script, which would otherwise fetch GPU
+ * extras from api.nuget.org on every install; the CPU binaries bundled in the package load without it). Everything here reports why an option was not taken instead of throwing, so callers
  * can fall back to tfjs.
  */
 import { existsSync } from 'node:fs'
@@ -39,7 +39,7 @@ export function loadOnnxRuntime(): Promise<{ ort: OrtModule } | { error: string 
 /**
  * Whether onnxruntime-node's CUDA execution provider library is installed next to its binding
  * (`libonnxruntime_providers_cuda.so` / `onnxruntime_providers_cuda.dll`). Installing it is a user's choice:
- * `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12 and cuDNN 9).
+ * `node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12` (needs CUDA 12 and cuDNN 9).
  * @returns `{ installed, reason }`; reason says what is missing.
  */
 export function cudaProviderStatus(): { installed: boolean; reason: string } {
@@ -54,7 +54,7 @@ export function cudaProviderStatus(): { installed: boolean; reason: string } {
       ? { installed: true, reason: `CUDA provider found: ${join(binDir, found)}` }
       : {
           installed: false,
-          reason: `no CUDA provider in ${binDir} (install it with ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node)`,
+          reason: `no CUDA provider in ${binDir} (install it with node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12)`,
         }
   } catch (err) {
     return { installed: false, reason: `cannot locate onnxruntime-node: ${(err as Error).message}` }
