@@ -1,6 +1,6 @@
 /**
  * `tilelab demo [--data <cohort>] [--model <dir>] [--out DIR]` (`npm run demo`): generate a synthetic cohort (unless
- * --data), train a small U-Net for ~5 minutes (unless --model), evaluate whole-image vs tiled inference on held-out
+ * --data), train a small U-Net for ~8 minutes (unless --model), evaluate whole-image vs tiled inference on held-out
  * patients, print the paper-style table and write report.html. See engine/demo/runDemo.ts.
  */
 import type { Command } from 'commander'
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('the paper\'s experiment in minutes: synthetic cohort → train a small U-Net → whole vs tiled on held-out patients')
     .option('--data <cohort>', 'cohort folder (default: a synthetic BraTS-like cohort generated into the work cache)')
-    .option('--model <dir>', 'trained model folder (default: train a small one now, ~5 minutes on 2 cores)')
+    .option('--model <dir>', 'trained model folder (default: train a small one now, ~8 minutes on 2 cores)')
     .option('--out <dir>', 'output folder: demo-unet/ (the model trained here) and evaluation/', 'tilelab-demo')
     .option('--backend <name>', 'tfjs backend for training: auto, tensorflow, wasm or cpu')
     .option('--json', 'print the evaluation summary as JSON on stdout')

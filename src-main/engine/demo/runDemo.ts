@@ -4,7 +4,7 @@
  * 1. Data: `--data <cohort>`, or a synthetic BraTS-like cohort generated once into the work cache (8 training
  *    patients, 3 test patients; `tilelab synth`).
  * 2. Model: `--model <dir>`, or a small U-Net trained now on the training patients with the paper's recipe scaled to
- *    two CPU cores (random 128×128 crops, −log soft Dice, Adam; base 8, ~5 minutes; patients split for validation).
+ *    two CPU cores (random 128×128 crops, −log soft Dice, Adam; base 8, ~8 minutes; patients split for validation).
  * 3. Evaluation: whole-image vs tiled (128 px, 50% overlap, mean) soft Dice on every axial slice of held-out patients
  *    only: the synthetic test patients, the new model's validation patients, or (with `--model`) the patients its card
  *    says it was not trained on. Writes slices.csv, summary.json, report.html; returns the summary for the paper table.
@@ -27,7 +27,7 @@ import { resolveRecipe, type TrainRecipe } from '../training/recipe'
 import { defaultCacheDir } from '../training/sliceCache'
 import { train } from '../training/trainer'
 
-/** The demo's training recipe: the paper's (crops, loss, Adam, augmentation) at a size two CPU cores train in ~5 min. */
+/** The demo's training recipe: the paper's (crops, loss, Adam, augmentation) at a size two CPU cores train in ~8 min (180 steps of 16 crops; fewer left the model too weak to show anything). */
 export const DEMO_RECIPE: Partial<TrainRecipe> = {
   baseFilters: 8,
   depth: 4,
