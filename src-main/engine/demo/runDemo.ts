@@ -27,7 +27,10 @@ import { resolveRecipe, type TrainRecipe } from '../training/recipe'
 import { defaultCacheDir } from '../training/sliceCache'
 import { train } from '../training/trainer'
 
-/** The demo's training recipe: the paper's (crops, loss, Adam, augmentation) at a size two CPU cores train in ~8 min (180 steps of 16 crops; fewer left the model too weak to show anything). */
+/**
+ * The demo's training recipe: the paper's (crops, loss, Adam, augmentation) at a size two CPU cores train in ~8 min:
+ * 180 steps of 16 crops (fewer left the model too weak to show anything; lr 2e-3 diverged).
+ */
 export const DEMO_RECIPE: Partial<TrainRecipe> = {
   baseFilters: 8,
   depth: 4,
