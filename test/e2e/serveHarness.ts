@@ -27,9 +27,20 @@ export interface ServedApp {
   close(): Promise<void>
 }
 
-/** Environment of every TileLab process of a spec: its own home and caches, quiet logs. */
+/**
+ * Environment of every TileLab process of a spec: its own home and caches, quiet logs, and an empty bundled-models
+ * folder, so the shipped models/default never joins the models a spec trains or saves.
+ */
 export function tilelabEnv(home: string): NodeJS.ProcessEnv {
-  return { ...process.env, TILELAB_HOME: home, TILELAB_CACHE_DIR: path.join(home, 'slice-cache'), TILELAB_LOG: 'warn' }
+  const bundled = path.join(home, 'no-bundled-models')
+  mkdirSync(bundled, { recursive: true })
+  return {
+    ...process.env,
+    TILELAB_HOME: home,
+    TILELAB_MODELS: bundled,
+    TILELAB_CACHE_DIR: path.join(home, 'slice-cache'),
+    TILELAB_LOG: 'warn',
+  }
 }
 
 /**

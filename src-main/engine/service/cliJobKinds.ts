@@ -103,7 +103,7 @@ export function startCliJob(jobs: JobManager, kind: JobKind, cli: CliCommand, ar
   })
 }
 
-/** TrainEvents → progress: steps done of epochs × steps per epoch; epoch ends and logs always reach the client. */
+/** TrainEvents → progress: steps done of epochs × steps per epoch; every event reaches the client. */
 function trainingReporter(): (e: Record<string, unknown>) => JobReport | null {
   let epochs = 1
   let stepsPerEpoch = 1
@@ -119,7 +119,8 @@ function trainingReporter(): (e: Record<string, unknown>) => JobReport | null {
         return { phase: 'starting', done, total: epochs * stepsPerEpoch, event: e, keep: true }
       case 'step':
         done = (e.epoch - 1) * stepsPerEpoch + e.step
-        return { phase: `epoch ${e.epoch}/${epochs}`, done, total, etaMs: e.etaMs, event: e }
+        // Every step is a point of the app's loss curve: never throttled away (steps come a few per second at most).
+        return { phase: `epoch ${e.epoch}/${epochs}`, done, total, etaMs: e.etaMs, event: e, keep: true }
       case 'epoch':
         done = e.epoch * stepsPerEpoch
         return { phase: `epoch ${e.epoch}/${epochs} validated`, done, total, event: e, keep: true }

@@ -2,7 +2,8 @@
  * Jobs of the engine service: long work (prediction of a volume, training, evaluation, sweep) that `start*` API
  * methods launch and return at once with a job id. Each job gets a cancellation token and a `report` function;
  * the manager turns reports into `onDidJobProgress` events (throttled to ~10 per second per job unless an event
- * must not be dropped, the last one always sent) and the job's settlement into one `onDidJobEnd`.
+ * must not be dropped; a report held back by the throttle is sent before the next kept one and at the end, so
+ * only superseded throttled reports are ever dropped) and the job's settlement into one `onDidJobEnd`.
  */
 import { randomUUID } from 'node:crypto'
 import type { JobEnd, JobKind, JobProgress } from '../../common/api'
@@ -126,6 +127,8 @@ export class JobManager {
       ...(r.event ? { event: r.event } : {}),
     }
     if (r.keep || now - job.lastSentAt >= PROGRESS_INTERVAL_MS) {
+      // A throttled report still waiting goes first: events reach the client in the order they happened.
+      if (r.keep) this.flush(job)
       job.pending = null
       job.lastSentAt = now
       this.listener.progress(progress)
