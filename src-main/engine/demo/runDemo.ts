@@ -9,7 +9,7 @@
  *    only: the synthetic test patients, the new model's validation patients, or (with `--model`) the patients its card
  *    says it was not trained on. Writes slices.csv, summary.json, report.html; returns the summary for the paper table.
  */
-import { join, resolve } from 'node:path'
+import { basename, join, relative, resolve, sep } from 'node:path'
 import { existsSync } from 'node:fs'
 import type { CancellationToken } from '../../common/cancellation'
 import { EngineError } from '../../common/errors'
@@ -150,15 +150,20 @@ async function syntheticCohort(o: DemoOptions): Promise<string> {
   return root
 }
 
-/** Studies of the cohort a model was not trained on (its card's training cases excluded). */
-async function notTrainedOn(cohort: string, modelDir: string, log: (line: string) => void): Promise<string[] | undefined> {
+/**
+ * Studies of the cohort a model was not trained on. The card names its training cases relative to the cohort it was
+ * trained on (e.g. 'brats2018-whole-tumor/case_0'), which need not be this cohort's root, so studies are matched by
+ * their folder name (a patient id in BraTS layouts).
+ * @returns Ids (relative to `cohort`) of the held-out studies; undefined when the card lists no training cases.
+ */
+export async function notTrainedOn(cohort: string, modelDir: string, log: (line: string) => void): Promise<string[] | undefined> {
   const card = await readCard(modelDir).catch(() => null)
-  const trained = new Set(card?.training?.data.trainCases ?? [])
+  const trained = new Set((card?.training?.data.trainCases ?? []).map((c) => basename(c)))
   if (trained.size === 0) return undefined
-  const names = (await findStudies(cohort)).studies.map((s) => s.name)
-  const held = names.filter((n) => !trained.has(n))
+  const { root, studies } = await findStudies(cohort)
+  const held = studies.filter((s) => !trained.has(basename(s.path))).map((s) => relative(root, s.path).split(sep).join('/'))
   if (held.length === 0)
     throw new EngineError('E_ARGS', `${cohort}: every study was used to train ${modelDir}; nothing held out to evaluate`)
-  log(`${names.length - held.length} studies were used to train this model and are left out.`)
+  log(`${studies.length - held.length} of ${studies.length} studies were used to train this model and are left out.`)
   return held
 }
