@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createAccessGrants, isInside, realpathAllowMissing } from './accessGrants'
+import { createAccessGrants } from './accessGrants'
+import { isInside, realpathAllowMissing } from '../engine/io/canonicalPath'
 import { EngineError } from '../common/errors'
 
 let tmp: string

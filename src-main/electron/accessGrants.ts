@@ -21,6 +21,7 @@ import type { ApiMethod } from '../common/api'
 import { READ_PATH_FIELDS, WRITE_PATH_FIELDS } from '../common/apiPathFields'
 import type { RequestGuard } from '../common/apiDispatch'
 import { EngineError } from '../common/errors'
+import { isInside, realpathAllowMissing } from '../engine/io/canonicalPath'
 
 export type AccessMode = 'read' | 'write'
 
@@ -129,36 +130,6 @@ export async function createAccessGrants(
   }
 
   return { grant, resolve, guardRequest, list: () => [...grants.values()] }
-}
-
-/** True when `p` is `root` or below it (both canonical). */
-export function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p)
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel))
-}
-
-/**
- * realpath of `p`; for a missing path, the realpath of its nearest existing ancestor joined with the missing rest.
- * @throws EngineError E_ACCESS for a dangling symbolic link on the way; E_IO for other system errors.
- */
-export async function realpathAllowMissing(p: string): Promise<string> {
-  const rest: string[] = []
-  let cur = p
-  for (;;) {
-    try {
-      const real = await fs.realpath(cur)
-      return rest.length ? path.join(real, ...rest.reverse()) : real
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new EngineError('E_IO', `${p}: ${code ?? String(err)}`)
-      if (await fs.lstat(cur).then((s) => s.isSymbolicLink()).catch(() => false))
-        throw new EngineError('E_ACCESS', `${p}: dangling symbolic link`)
-      const parent = path.dirname(cur)
-      if (parent === cur) return p
-      rest.push(path.basename(cur))
-      cur = parent
-    }
-  }
 }
 
 /** The folder of a study path: itself when a folder, else its parent. */

@@ -17,7 +17,7 @@ import path from 'node:path'
 import { RESOURCE_PREFIX, type TileLabService } from '../common/api'
 import { contentSecurityPolicy } from '../common/contentSecurityPolicy'
 import { serializeError } from '../common/errors'
-import { isInside } from './accessGrants'
+import { isInside } from '../engine/io/canonicalPath'
 
 /** The scheme, host and entry page of the app. */
 export const APP_SCHEME = 'tilelab'

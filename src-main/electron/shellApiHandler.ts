@@ -15,7 +15,8 @@ import type { ApiRequest, AppInfo, StudyInfo, TileLabService } from '../common/a
 import type { ApiReply } from '../common/apiChannel'
 import { dispatchApiCall, validateApiRequest } from '../common/apiDispatch'
 import { EngineError, serializeError } from '../common/errors'
-import { isInside, type AccessGrants } from './accessGrants'
+import type { AccessGrants } from './accessGrants'
+import { isInside } from '../engine/io/canonicalPath'
 import { grantModeForPick, type PickKind } from './pickDialogOptions'
 import { withRecent, type SettingsStore } from './settingsStore'
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createPathGuard, isInside, type PathGuard } from './pathGuard'
+import { createPathGuard, type PathGuard } from './pathGuard'
+import { isInside } from '../engine/io/canonicalPath'
 import { EngineError } from '../common/errors'
 
 let tmp: string

@@ -14,6 +14,7 @@ import path from 'node:path'
 import { READ_PATH_FIELDS as READ_FIELDS, WRITE_PATH_FIELDS as WRITE_FIELDS } from '../common/apiPathFields'
 import type { RequestGuard } from '../common/apiDispatch'
 import { EngineError } from '../common/errors'
+import { isInside, realpathAllowMissing } from '../engine/io/canonicalPath'
 
 export interface PathGuard {
   /** Canonical data root, or null when the host was started without `--data`. */
@@ -108,34 +109,6 @@ export async function createPathGuard(
     resolveReadable: (p) => canonical(p, false),
     resolveWritable: (p) => canonical(p, true),
     guardRequest,
-  }
-}
-
-/** True when `p` is `root` or below it (both canonical). */
-export function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p)
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel))
-}
-
-/** realpath of `p`; for a missing path, realpath of the nearest existing ancestor joined with the missing rest. */
-async function realpathAllowMissing(p: string): Promise<string> {
-  const rest: string[] = []
-  let cur = p
-  for (;;) {
-    try {
-      const real = await fs.realpath(cur)
-      return rest.length ? path.join(real, ...rest.reverse()) : real
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new EngineError('E_IO', `${p}: ${code}`)
-      const parent = path.dirname(cur)
-      // A dangling symlink is refused rather than followed blindly later.
-      if (await fs.lstat(cur).then((s) => s.isSymbolicLink()).catch(() => false))
-        throw new EngineError('E_ACCESS', `${p}: dangling symbolic link`)
-      if (parent === cur) return p
-      rest.push(path.basename(cur))
-      cur = parent
-    }
   }
 }
 

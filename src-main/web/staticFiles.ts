@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { ServerResponse } from 'node:http'
 import { contentSecurityPolicy } from '../common/contentSecurityPolicy'
-import { isInside } from './pathGuard'
+import { isInside } from '../engine/io/canonicalPath'
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

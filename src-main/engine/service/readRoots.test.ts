@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createReadRoots, isInsideRoot } from './readRoots'
+import { createReadRoots } from './readRoots'
+import { isInside } from '../io/canonicalPath'
 
 let tmp: string
 
@@ -41,9 +42,9 @@ describe('createReadRoots', () => {
   })
 
   it('compares whole path segments', () => {
-    expect(isInsideRoot('/a/data', '/a/data')).toBe(true)
-    expect(isInsideRoot('/a/data', '/a/data/x')).toBe(true)
-    expect(isInsideRoot('/a/data', '/a/data-sibling')).toBe(false)
-    expect(isInsideRoot('/a/data', '/a')).toBe(false)
+    expect(isInside('/a/data', '/a/data')).toBe(true)
+    expect(isInside('/a/data', '/a/data/x')).toBe(true)
+    expect(isInside('/a/data', '/a/data-sibling')).toBe(false)
+    expect(isInside('/a/data', '/a')).toBe(false)
   })
 })

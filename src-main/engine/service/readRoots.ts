@@ -8,8 +8,9 @@
  * symlinks) equal to a root or below it. Without read roots (the desktop app, the CLI) nothing is checked here.
  */
 import { realpath } from 'node:fs/promises'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { EngineError } from '../../common/errors'
+import { isInside } from '../io/canonicalPath'
 import type { StudyFiles } from '../io/discovery'
 
 export interface ReadRoots {
@@ -44,7 +45,7 @@ export async function createReadRoots(roots: string[] | null | undefined): Promi
         throw new EngineError('E_ACCESS', `${p}: cannot resolve (${err.code ?? err.message})`)
       })
       if (real === null) continue
-      if (!canonical.some((root) => isInsideRoot(root, real)))
+      if (!canonical.some((root) => isInside(root, real)))
         throw new EngineError('E_ACCESS', `${p}: leads to ${real}, outside what this host may read (${canonical.join(', ') || 'nothing'})`)
     }
   }
@@ -55,8 +56,3 @@ export async function createReadRoots(roots: string[] | null | undefined): Promi
   }
 }
 
-/** True when canonical `p` is canonical `root` or below it (whole path segments). */
-export function isInsideRoot(root: string, p: string): boolean {
-  const rel = relative(root, p)
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel))
-}
