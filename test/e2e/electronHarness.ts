@@ -8,10 +8,10 @@
  * and, on Linux, a display exists (run under `xvfb-run -a` on CI). Elsewhere `electronUnavailable()` says why, and
  * the spec is skipped with that reason printed.
  */
-import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { ElectronApplication, Page } from 'playwright-core'
-import { REPO_ROOT } from './harness'
+import { newestMtime, REPO_ROOT } from './harness'
 
 const ELECTRON_PKG = path.join(REPO_ROOT, 'node_modules', 'electron')
 export const APP_MAIN = path.join(REPO_ROOT, 'out', 'main', 'index.js')
@@ -40,16 +40,6 @@ export function electronUnavailable(): string | null {
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
     return 'no display ($DISPLAY unset): run the e2e tests under `xvfb-run -a`'
   return null
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name)
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p))
-    else newest = Math.max(newest, statSync(p).mtimeMs)
-  }
-  return newest
 }
 
 /** Runs `electron-vite build` when out/main, out/preload or out/renderer is missing or older than the sources. */

@@ -27,7 +27,8 @@ export function e2eUnavailable(): string | null {
   return null
 }
 
-function newestMtime(dir: string): number {
+/** Newest modification time (ms) of the files below `dir`, for rebuild-when-stale checks. */
+export function newestMtime(dir: string): number {
   let newest = 0
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name)
@@ -70,13 +71,10 @@ export interface BrowserOptions {
   beforeGoto?: (page: Page) => Promise<unknown>
 }
 
-/**
- * Launches headless Chromium and opens `url` (the token URL a host printed), plus `#hash` when given.
- * The caller owns the host; close() closes only the browser.
- */
-export async function openViewerAt(url: string, options: BrowserOptions = {}): Promise<Harness> {
+/** Debian's headless Chromium through playwright-core, with the flags of renderer-notes.md (this network is closed). */
+export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -84,17 +82,33 @@ export async function openViewerAt(url: string, options: BrowserOptions = {}): P
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   })
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1600, height: 1000 } })
-  const page = await context.newPage()
+}
+
+/**
+ * Collects a page's console: every line, and the errors (console errors and page errors) a spec asserts are absent.
+ * The NIfTI loader aborts its own header fetch by design (renderer-notes.md): those aborts are not errors.
+ */
+export function watchConsole(page: Page): { errors: string[]; lines: string[] } {
   const errors: string[] = []
   const lines: string[] = []
   page.on('console', (m: ConsoleMessage) => {
     const text = `[${m.type()}] ${m.text()}`
     lines.push(text)
-    // The NIfTI loader aborts its own header fetch by design (renderer-notes.md); vtk warns about ReadPixels stalls.
     if (m.type() === 'error' && !/ERR_ABORTED|Fetch aborted|AbortError/.test(m.text())) errors.push(text)
   })
   page.on('pageerror', (e) => errors.push(`[pageerror] ${e.message}`))
+  return { errors, lines }
+}
+
+/**
+ * Launches headless Chromium and opens `url` (the token URL a host printed), plus `#hash` when given.
+ * The caller owns the host; close() closes only the browser.
+ */
+export async function openViewerAt(url: string, options: BrowserOptions = {}): Promise<Harness> {
+  const browser = await launchChromium()
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1600, height: 1000 } })
+  const page = await context.newPage()
+  const { errors, lines } = watchConsole(page)
   await options.beforeGoto?.(page)
   await page.goto(url + (options.hash ? `#${options.hash}` : ''))
   return {

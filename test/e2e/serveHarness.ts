@@ -9,8 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import type { Browser, ConsoleMessage, Page } from 'playwright-core'
-import { CHROMIUM, ensureRendererBuild, REPO_ROOT } from './harness'
+import type { Browser, Page } from 'playwright-core'
+import { ensureRendererBuild, launchChromium, REPO_ROOT, watchConsole } from './harness'
 
 const BIN = path.join(REPO_ROOT, 'src-main', 'cli', 'bin.mjs')
 
@@ -90,25 +90,10 @@ export async function openServedApp(options: {
     child.kill('SIGKILL') // never leave the process behind a failed start
     throw err
   })
-  const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  })
+  const browser = await launchChromium()
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1600, height: 1000 }, acceptDownloads: true })
   const page = await context.newPage()
-  const errors: string[] = []
-  const lines: string[] = []
-  page.on('console', (m: ConsoleMessage) => {
-    const text = `[${m.type()}] ${m.text()}`
-    lines.push(text)
-    if (m.type() === 'error' && !/ERR_ABORTED|Fetch aborted|AbortError/.test(m.text())) errors.push(text)
-  })
-  page.on('pageerror', (e) => errors.push(`[pageerror] ${e.message}`))
+  const { errors, lines } = watchConsole(page)
   await page.goto(url + (options.hash ? `#${options.hash}` : ''))
   return {
     url,
